@@ -1,0 +1,35 @@
+"""Shared pytest fixtures: reference data loaded once per session, and a small world built by services."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: PT004 - extends pytest-django's fixture
+    from medreg.reference.services import load_reference_data
+
+    with django_db_blocker.unblock():
+        load_reference_data(acting_user=None)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def world(db):
+    from medreg.demo.world import build_world
+
+    return build_world()
+
+
+@pytest.fixture
+def physician(world):
+    from medreg.demo.world import register_physician
+
+    return register_physician(world)

@@ -1,0 +1,123 @@
+"""Builds a small, realistic world through the real services: used by the tests and by the demo.
+
+Everything goes through service functions (with audit), so tests exercise the real paths.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from medreg.accounts import services as accounts
+from medreg.accounts.choices import AuthorityLevel, Role
+from medreg.accounts.models import Authority, User
+from medreg.demo import ids
+from medreg.institutions import services as institutions
+from medreg.institutions.models import Institution
+from medreg.people import services as people
+from medreg.people.choices import Profession, QualificationSource
+from medreg.people.models import QualificationRecord
+
+DEFAULT_PASSWORD = "Medreg!2026"
+STAFF_ROLES = (Role.CLERK, Role.REVIEWER, Role.APPROVER, Role.SUPERVISION, Role.AUTHORITY_ADMIN)
+
+
+@dataclass
+class AuthorityBundle:
+    authority: Authority
+    users: dict[str, User] = field(default_factory=dict)  # role -> user (one user per role)
+
+
+def make_authority(name: str, level: str, division_code: str | None, *, rng: random.Random,
+                   username_prefix: str, parent_admin: User | None = None) -> AuthorityBundle:
+    authority = accounts.create_authority(
+        acting_user=parent_admin, name=name, level=level, division_code=division_code,
+        uscc=ids.uscc(rng, (division_code or "100000"), prefix="11"),
+    )
+    bundle = AuthorityBundle(authority)
+    for role in STAFF_ROLES:
+        bundle.users[role] = accounts.create_staff_account(
+            acting_user=parent_admin, authority=authority, username=f"{username_prefix}_{role}".replace("_authority_admin", "_admin"),
+            real_name=f"{name}{Role(role).label}员", password=DEFAULT_PASSWORD, roles=[role],
+        )
+    return bundle
+
+
+def make_institution(authority: Authority, *, rng: random.Random, name: str, division_code: str,
+                     category_code: str = "A100", beds: int = 300, admin_username: str,
+                     activation_mode: str = "code", subjects: list[str] | None = None) -> tuple[Institution, User]:
+    code, reg = ids.institution_ids(rng, division_code, category_code)
+    today = timezone.localdate()
+    inst = institutions.create_institution(
+        acting_user=None, licensing_authority=authority, name=name, uscc=code, registration_no=reg,
+        category_code=category_code, division_code=division_code, address=f"{name}院址",
+        legal_representative="王建国", principal="李卫民", beds=beds,
+        licence_valid_from=today - timedelta(days=365), licence_valid_until=today + timedelta(days=365 * 4),
+        subject_codes=subjects or ["03", "04", "05", "07"], departments=["内科", "外科", "妇产科", "儿科"],
+        activation_mode=activation_mode,
+    )
+    admin = accounts.create_institution_account(
+        acting_user=None, institution=inst, username=admin_username, real_name=f"{name}管理员",
+        password=DEFAULT_PASSWORD, roles=[Role.INSTITUTION_ADMIN, Role.INSTITUTION_REVIEWER],
+    )
+    return inst, admin
+
+
+def make_physician_qualification(*, rng: random.Random, name: str, division_code: str, level: str = "1",
+                                 category: str = "1", obtained_on: date | None = None,
+                                 id_number: str | None = None) -> tuple[QualificationRecord, str]:
+    """An exam-centre record for a not-yet-registered physician. Returns (record, ID number)."""
+    number = id_number or ids.citizen_id(rng, division_code)
+    cat2 = {"1": "10", "2": "20", "3": "30", "4": "41"}[category]
+    obtained = obtained_on or (timezone.localdate() - timedelta(days=200))
+    code = ids.physician_qualification_code(obtained.year, division_code[:2], level, cat2, number)
+    record = QualificationRecord.objects.create(
+        profession=Profession.PHYSICIAN, id_index=people.id_index(number), name=name, level_code=level,
+        category_code=category, certificate_code=code,
+        certificate_index=people.blind_index(code, purpose="qualification-code"),
+        obtained_on=obtained, source=QualificationSource.EXAM_CENTRE, synced_at=timezone.now(),
+    )
+    return record, number
+
+
+@dataclass
+class World:
+    rng: random.Random
+    province: AuthorityBundle
+    city: AuthorityBundle
+    county: AuthorityBundle
+    other_province: AuthorityBundle
+    hospital: Institution
+    hospital_admin: User
+    other_hospital: Institution
+    other_admin: User
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_world(seed: int = 7, *, prefix: str = "") -> World:
+    """Two provinces; in the first a city and a county commission and two hospitals."""
+    rng = random.Random(seed)
+    p = prefix
+    province = make_authority("云南省卫生健康委员会", AuthorityLevel.PROVINCE, "530000", rng=rng, username_prefix=f"{p}yn")
+    city = make_authority("昆明市卫生健康委员会", AuthorityLevel.CITY, "530100", rng=rng, username_prefix=f"{p}km",
+                          parent_admin=province.users[Role.AUTHORITY_ADMIN])
+    county = make_authority("五华区卫生健康局", AuthorityLevel.COUNTY, "530102", rng=rng, username_prefix=f"{p}wh",
+                            parent_admin=city.users[Role.AUTHORITY_ADMIN])
+    other = make_authority("贵州省卫生健康委员会", AuthorityLevel.PROVINCE, "520000", rng=rng, username_prefix=f"{p}gz")
+    hospital, admin = make_institution(city.authority, rng=rng, name="昆明市第一人民医院", division_code="530102",
+                                       admin_username=f"{p}km1h_admin")
+    other_hospital, other_admin = make_institution(other.authority, rng=rng, name="贵阳市第二人民医院",
+                                                   division_code="520102", admin_username=f"{p}gy2h_admin")
+    return World(rng, province, city, county, other, hospital, admin, other_hospital, other_admin)
+
+
+def register_physician(world: World, *, name: str = "张晓明", username: str = "zhangxm", level: str = "1",
+                       category: str = "1") -> User:
+    _record, number = make_physician_qualification(rng=world.rng, name=name, division_code="530102",
+                                                   level=level, category=category)
+    return people.register_individual(acting_user=None, name=name, id_number=number, phone="13800138000",
+                                      password=DEFAULT_PASSWORD, username=username, profession=Profession.PHYSICIAN)

@@ -15,7 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from medreg.accounts.choices import AUTHORITY_ROLES, INSTITUTION_ROLES, AuthorityKind, AuthorityLevel, Role, UserKind
+from medreg.accounts.choices import (
+    AUTHORITY_ROLES,
+    INSTITUTION_ROLES,
+    AuthorityKind,
+    AuthorityLevel,
+    Role,
+    UserKind,
+)
 from medreg.accounts.models import ApiToken, Authority, Membership, User
 from medreg.audit import services as audit
 from medreg.audit.choices import EventType

@@ -7,12 +7,14 @@ from datetime import date
 
 from medreg.applications.models import Application
 from medreg.core import calendar
+from medreg.core.holidays import refresh_overrides
 
 
 def compute_due_on(app: Application) -> date | None:
     """Acceptance date + limit + extension + paused working days, counted in working days."""
     if app.accepted_on is None:
         return None
+    refresh_overrides()
     total = app.statutory_limit_days + app.extension_days + app.paused_working_days
     return calendar.add_working_days(app.accepted_on, total)
 
@@ -34,6 +36,7 @@ NEAR_DUE_DAYS = 3
 def clock_view(app: Application, *, today: date) -> ClockView:
     if app.due_on is None or app.is_final:
         return ClockView(app.due_on, None, False, False, False)
+    refresh_overrides()
     running = app.status != "correction"
     if today <= app.due_on:
         remaining = calendar.working_days_between(today, app.due_on)

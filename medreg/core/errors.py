@@ -7,8 +7,8 @@ Chinese; the English text comes from the ``en`` catalogue. Interfaces render bot
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 

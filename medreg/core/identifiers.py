@@ -33,11 +33,9 @@ import dataclasses
 import re
 import string
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from medreg.core.errors import DomainError, ErrorItem
@@ -329,12 +327,6 @@ class RegistrationNo:
         return {"1": False, "2": True}.get(self.management_type or "")
 
 
-def _regno_error(
-    message: str | Promise, code: str, field: str | None, params: Mapping[str, object] | None = None
-) -> ErrorItem:
-    return ErrorItem(code=code, message=message, field=field, params=params or {})
-
-
 def parse_registration_no(value: str, *, field: str | None = "registration_no") -> RegistrationNo:
     """Parse and validate a 医疗机构登记号 (22 characters, or the legacy 12-digit clinic scheme).
 
@@ -359,41 +351,49 @@ def parse_registration_no(value: str, *, field: str | None = "registration_no") 
     errors: list[ErrorItem] = []
     if not _ORG_CODE_RE.fullmatch(org):
         errors.append(
-            _regno_error(
-                _("登记号第 1–9 位应为组织机构代码（8 位数字或字母加 1 位校验码）。"), "regno_org_code", field
+            ErrorItem(
+                code="regno_org_code",
+                message=_("登记号第 1–9 位应为组织机构代码（8 位数字或字母加 1 位校验码）。"),
+                field=field,
             )
         )
     elif org_code_check_char(org[:8]) != org[8]:
         errors.append(
-            _regno_error(
-                _("登记号中的组织机构代码校验码不正确，请核对登记号。"), "regno_org_code_checksum", field
+            ErrorItem(
+                code="regno_org_code_checksum",
+                message=_("登记号中的组织机构代码校验码不正确，请核对登记号。"),
+                field=field,
             )
         )
     if not _DIVISION_RE.fullmatch(division) or division[:2] not in PROVINCE_CODES:
-        errors.append(_regno_error(_("登记号第 10–15 位应为 6 位行政区划代码。"), "regno_division", field))
+        errors.append(
+            ErrorItem(
+                code="regno_division", message=_("登记号第 10–15 位应为 6 位行政区划代码。"), field=field
+            )
+        )
     if econ not in ECONOMIC_TYPE_CODES:
         errors.append(
-            _regno_error(
-                _("登记号第 16–17 位“%(code)s”不是有效的经济类型代码。"),
-                "regno_economic_type",
-                field,
-                {"code": econ},
+            ErrorItem(
+                code="regno_economic_type",
+                message=_("登记号第 16–17 位“%(code)s”不是有效的经济类型代码。"),
+                field=field,
+                params={"code": econ},
             )
         )
     if not _CATEGORY_RE.fullmatch(category):
         errors.append(
-            _regno_error(
-                _("登记号第 18–21 位应为卫生机构类别代码（1 个大写字母加 3 位数字）。"),
-                "regno_category",
-                field,
+            ErrorItem(
+                code="regno_category",
+                message=_("登记号第 18–21 位应为卫生机构类别代码（1 个大写字母加 3 位数字）。"),
+                field=field,
             )
         )
     if mgmt not in MANAGEMENT_TYPE_CODES:
         errors.append(
-            _regno_error(
-                _("登记号第 22 位应为分类管理代码：1 非营利性、2 营利性或 9 其他。"),
-                "regno_management_type",
-                field,
+            ErrorItem(
+                code="regno_management_type",
+                message=_("登记号第 22 位应为分类管理代码：1 非营利性、2 营利性或 9 其他。"),
+                field=field,
             )
         )
     if errors:

@@ -198,7 +198,9 @@ def test_library_years_cover_the_test_years() -> None:
     assert not is_year_covered(first - 1)
 
 
-def test_uncovered_year_falls_back_to_monday_to_friday_and_warns_once(caplog: pytest.LogCaptureFixture) -> None:
+def test_uncovered_year_falls_back_to_monday_to_friday_and_warns_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     assert not is_year_covered(FAR_YEAR)
     with caplog.at_level(logging.WARNING, logger="medreg.core.calendar"):
         assert is_working_day(date(FAR_YEAR, 1, 1)) is True  # Thursday, though surely 元旦

@@ -33,3 +33,13 @@ def physician(world):
     from medreg.demo.world import register_physician
 
     return register_physician(world)
+
+
+@pytest.fixture
+def tx_world(transactional_db):
+    """The world for transactional tests (threads, live server): reference data reloaded after flushes."""
+    from medreg.demo.world import build_world
+    from medreg.reference.services import load_reference_data
+
+    load_reference_data(acting_user=None)
+    return build_world()

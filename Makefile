@@ -35,6 +35,7 @@ test: messages
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python scripts/check_house_rules.py
+	$(BIN)/mypy medreg/core medreg/applications medreg/licences
 
 demo-accounts: messages
 	$(BIN)/medreg demo accounts --json

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -152,7 +153,7 @@ WHITENOISE_USE_FINDERS = True
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "medreg"}}
 if _env("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _env("REDIS_URL")}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _env("REDIS_URL") or ""}}
 
 # Background work: Django's tasks API (django-tasks backport on Django 5.2), stored in the database and
 # run by `medreg worker`. Tests use the immediate backend so effects are observable synchronously.
@@ -170,7 +171,7 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # Business configuration. Values marked [K] in the domain notes are defaults, overridable here.
-MEDREG = {
+MEDREG: dict[str, Any] = {
     "UPLOAD_MAX_BYTES": int(_env("MEDREG_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)) or 0),
     "UPLOAD_TYPES": ["application/pdf", "image/jpeg", "image/png"],
     "PUBLIC_SEARCH_RATE": _env("MEDREG_PUBLIC_SEARCH_RATE", "20/m"),

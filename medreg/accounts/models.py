@@ -55,7 +55,7 @@ class User(AbstractUser):
     totp_secret = EncryptedTextField(blank=True)
     created_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc]
 
     def __str__(self) -> str:
         return self.real_name or self.username
@@ -66,7 +66,7 @@ class User(AbstractUser):
             info.roles.add((m.role, m.authority_id, m.institution_id))
             if m.authority_id:
                 info.authority_ids.add(m.authority_id)
-                prefix = m.authority.division_prefix
+                prefix = m.authority.division_prefix if m.authority else ""
                 if prefix == "":
                     info.national = True
                 info.division_prefixes.add(prefix)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 
 from medreg.applications.choices import FINAL, Action, AttachmentKind, Status
 from medreg.core.scoping import ScopedQuerySet, ScopeSpec
+
+if TYPE_CHECKING:
+    from medreg.applications.items.base import BusinessItem
 
 
 class Application(models.Model):
@@ -69,7 +74,7 @@ class Application(models.Model):
         return self.status not in FINAL
 
     @property
-    def item(self):  # noqa: ANN201 - returns BusinessItem; typed in items.base
+    def item(self) -> BusinessItem:
         from medreg.applications.items import get_item
 
         return get_item(self.item_code)

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import filetype
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +23,7 @@ from medreg.applications.models import Application, Attachment, ClockPause, Time
 from medreg.audit import services as audit
 from medreg.audit.choices import EventType
 from medreg.core import calendar
+from medreg.core.conf import conf
 from medreg.core.errors import DomainError, ErrorItem, NotFound, PermissionDenied
 from medreg.core.models import Counter
 from medreg.core.scoping import scope_info
@@ -171,14 +171,14 @@ def update_application(application_id: int, *, acting_user: User, data: dict[str
 
 
 def _check_upload(content: bytes, *, images_only: bool) -> str:
-    limit = settings.MEDREG["UPLOAD_MAX_BYTES"]
+    limit = conf("UPLOAD_MAX_BYTES")
     if not content:
         raise DomainError(_("上传的文件是空的。"), code="file_empty", field="file")
     if len(content) > limit:
         raise DomainError(_("文件过大：最大%(max)s MB。"), code="file_too_large", field="file",
                           params={"max": round(limit / 1024 / 1024, 1)})
     kind = filetype.guess(content)
-    allowed = ["image/jpeg", "image/png"] if images_only else settings.MEDREG["UPLOAD_TYPES"]
+    allowed = ["image/jpeg", "image/png"] if images_only else conf("UPLOAD_TYPES")
     if kind is None or kind.mime not in allowed:
         raise DomainError(
             _("文件内容与允许的类型不符，仅接受%(types)s。"), code="file_type", field="file",
@@ -196,7 +196,7 @@ def add_attachment(
     _require_applicant(app, acting_user)
     if app.status not in (Status.DRAFT, Status.RETURNED, Status.CORRECTION):
         raise DomainError(_("当前状态下不能上传材料。"), code="not_editable")
-    specs = {a.kind: a for a in app.item.attachments}
+    specs: dict[str, Any] = {str(a.kind): a for a in app.item.attachments}
     if kind not in specs and kind != AttachmentKind.OTHER:
         raise DomainError(_("该事项不需要此类材料。"), code="attachment_kind", field="kind")
     images_only = specs[kind].images_only if kind in specs else False
@@ -338,7 +338,7 @@ def request_correction(application_id: int, *, acting_user: User, items: list[st
     app = _lock(application_id, acting_user, "act")
     _require_authority_role(app, acting_user, Role.CLERK)
     assert_can_transition(TRANSITIONS, app.status, Status.CORRECTION)
-    limit = settings.MEDREG["CORRECTION_MAX_PER_APPLICATION"]
+    limit = conf("CORRECTION_MAX_PER_APPLICATION")
     if app.correction_count >= limit:
         raise DomainError(_("补正须一次性告知，本申请已发出过补正通知。"), code="correction_once")
     today = timezone.localdate()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from medreg.audit import services as audit
 from medreg.audit.choices import EventType
 from medreg.core import identifiers
+from medreg.core.conf import conf
 from medreg.core.errors import DomainError
 from medreg.licences import cose
 from medreg.licences.choices import KIND_CODES, LicenceKind, LicenceStatus
@@ -31,7 +32,7 @@ STATUS_LIST_SIZE = 1 << 20
 
 
 def _key_password() -> bytes:
-    return str(settings.MEDREG["SIGNING_KEY_PASSWORD"]).encode()
+    return str(conf("SIGNING_KEY_PASSWORD")).encode()
 
 
 def ensure_signing_key(authority: Authority, *, acting_user: User | None) -> SigningKey:
@@ -75,7 +76,7 @@ def _status_uri(authority: Authority) -> str:
 
 
 def _sign(lic: ELicence, key: SigningKey, *, now: datetime) -> str:
-    qr_exp = now + timedelta(days=settings.MEDREG["QR_LIFETIME_DAYS"])
+    qr_exp = now + timedelta(days=conf("QR_LIFETIME_DAYS"))
     exp = min(qr_exp, key.not_after)
     if lic.expires_at is not None:
         exp = min(exp, lic.expires_at)
@@ -112,7 +113,7 @@ def issue_for_registration(registration: PracticeRegistration, *, acting_user: U
     )
     version = previous.version + 1 if previous else 1
     serial = registration.certificate_no
-    type_code = settings.MEDREG["ELICENCE_TYPE_CODES"][kind]
+    type_code = conf("ELICENCE_TYPE_CODES")[kind]
     identifier = identifiers.build_elicence_identifier(type_code, authority.uscc, serial, version)
     key = ensure_signing_key(authority, acting_user=acting_user)
     now = timezone.now()

@@ -96,7 +96,7 @@ class PhysicianFirstRegistration(BusinessItem):
         if raw_i in (None, ""):
             missing("main_institution")
         else:
-            inst = Institution.objects.filter(pk=_as_int(raw_i), status="active").first()
+            inst = Institution.objects.filter(pk=_as_int(raw_i) or 0, status="active").first()
             if inst is None:
                 errors.append(ErrorItem("unknown_institution", _("请从搜索结果中选择一家正在执业的医疗机构。"),
                                         field="main_institution"))
@@ -151,7 +151,7 @@ class PhysicianFirstRegistration(BusinessItem):
         if user.person is None:
             raise DomainError(_("只有已实名注册的医师可以申请执业注册。"), code="not_individual")
         inst_id = data.get("main_institution")
-        inst = Institution.objects.select_related("licensing_authority").filter(pk=_as_int(inst_id)).first()
+        inst = Institution.objects.select_related("licensing_authority").filter(pk=_as_int(inst_id) or 0).first()
         if inst is None:
             raise DomainError(_("请先选择主要执业机构。"), code="required", field="main_institution")
         return Parties(person=user.person, institution=inst, authority=inst.licensing_authority)

@@ -1,0 +1,51 @@
+"""The status list a verifier caches says valid, then revoked, for the same QR slot."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from medreg.accounts.choices import Role
+from medreg.applications import services as apps
+from medreg.applications.tests.test_first_registration_flow import activate, draft
+from medreg.licences import cose, services
+from medreg.licences.status_list import STATUS_LIST_CLAIM, read_status
+
+
+def approved_licence(world, physician):
+    activate(world, physician)
+    app = draft(world, physician)
+    c = world.city.users
+    apps.submit_application(app.pk, acting_user=physician)
+    apps.confirm_by_institution(app.pk, acting_user=world.hospital_admin)
+    apps.accept_application(app.pk, acting_user=c[Role.CLERK])
+    apps.review_application(app.pk, acting_user=c[Role.REVIEWER], opinion="ok", recommend="approve")
+    app = apps.approve_application(app.pk, acting_user=c[Role.APPROVER])
+    return app.result_registration.licences.get()
+
+
+def fetch_slot(client, lic):
+    token = cose.decode_qr_payload(lic.qr_payload)
+    claims = cose.verify_cwt(token, services._resolve_key, now=timezone.now()).claims
+    status = claims[cose.STATUS]["status_list"]
+    assert status["uri"].endswith(f"/api/v1/status/{lic.authority_id}")
+    resp = client.get(f"/api/v1/status/{lic.authority_id}")
+    assert resp.status_code == 200 and resp["Content-Type"] == "application/statuslist+cwt"
+    verified = cose.verify_cwt(resp.content, services._resolve_key, now=timezone.now() + timedelta(seconds=1))
+    return read_status(verified.claims[STATUS_LIST_CLAIM]["lst"], status["idx"])
+
+
+def test_status_list_tracks_revocation(client, world, physician):
+    lic = approved_licence(world, physician)
+    assert fetch_slot(client, lic) == 0
+    services.revoke_licence(lic.pk, acting_user=world.city.users[Role.APPROVER], reason="注销注册")
+    assert fetch_slot(client, lic) == 1
+    assert services.verify_qr(lic.qr_payload).valid is False
+
+
+def test_trust_list_publishes_the_signing_key(client, world, physician):
+    lic = approved_licence(world, physician)
+    body = client.get("/api/v1/trust-list").json()
+    assert lic.signing_key.kid in [k["kid"] for k in body["keys"]]
+    assert all("PRIVATE" not in k["spki_pem"] for k in body["keys"])

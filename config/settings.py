@@ -69,13 +69,14 @@ INSTALLED_APPS = [
     "medreg.public",
     "medreg.portals",
     "medreg.api",
+    "ninja",  # django-ninja's bundled Swagger UI under /static/ninja/ (no CDN)
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "medreg.portals.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -175,6 +176,8 @@ MEDREG: dict[str, Any] = {
     "UPLOAD_MAX_BYTES": int(_env("MEDREG_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)) or 0),
     "UPLOAD_TYPES": ["application/pdf", "image/jpeg", "image/png"],
     "PUBLIC_SEARCH_RATE": _env("MEDREG_PUBLIC_SEARCH_RATE", "20/m"),
+    "PUBLIC_VERIFY_RATE": _env("MEDREG_PUBLIC_VERIFY_RATE", "20/m"),
+    "API_TOKEN_RATE": _env("MEDREG_API_TOKEN_RATE", "10/m"),
     "API_TOKEN_TTL_HOURS": int(_env("MEDREG_API_TOKEN_TTL_HOURS", "12") or 12),
     "CORRECTION_MAX_PER_APPLICATION": 1,
     "ACCEPTANCE_LIMIT_WORKING_DAYS": 5,

@@ -10,5 +10,5 @@ from config.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="medreg-test-media-"))
+MEDIA_ROOT = Path(os.environ["MEDREG_VAR_DIR"]) / "media"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "medreg-test"}}

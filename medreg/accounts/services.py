@@ -7,7 +7,6 @@ import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -27,6 +26,7 @@ from medreg.accounts.models import ApiToken, Authority, Membership, User
 from medreg.audit import services as audit
 from medreg.audit.choices import EventType
 from medreg.core import identifiers
+from medreg.core.conf import conf
 from medreg.core.errors import DomainError, ErrorItem, PermissionDenied
 from medreg.core.scoping import invalidate_scope, scope_info
 from medreg.people.services import PHONE_RE, USERNAME_RE, phone_index
@@ -173,17 +173,22 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@transaction.atomic
 def issue_api_token(*, username: str, password: str) -> tuple[str, ApiToken]:
-    """Exchange a username and password for a bearer token (only its hash is stored)."""
+    """Exchange a username and password for a bearer token (only its hash is stored).
+
+    A failed attempt is itself audited (in its own transaction) before the error is raised.
+    """
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        audit.record(EventType.LOGIN_FAILED, actor=None, subject=("auth", (username or "")[:60]), data={"channel": "api"})
+        with transaction.atomic():
+            audit.record(EventType.LOGIN_FAILED, actor=None, subject=("auth", (username or "")[:60]),
+                         data={"channel": "api"})
         raise PermissionDenied(_("用户名或密码错误。"), code="bad_credentials")
     token = secrets.token_urlsafe(32)
-    ttl = timedelta(hours=settings.MEDREG["API_TOKEN_TTL_HOURS"])
-    row = ApiToken.objects.create(user=user, token_hash=_token_hash(token), expires_at=timezone.now() + ttl)
-    audit.record(EventType.API_TOKEN_ISSUED, actor=user, subject=row)
+    ttl = timedelta(hours=conf("API_TOKEN_TTL_HOURS"))
+    with transaction.atomic():
+        row = ApiToken.objects.create(user=user, token_hash=_token_hash(token), expires_at=timezone.now() + ttl)
+        audit.record(EventType.API_TOKEN_ISSUED, actor=user, subject=row)
     return token, row
 
 

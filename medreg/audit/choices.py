@@ -25,6 +25,7 @@ class EventType(models.IntegerChoices):
     INSTITUTION_CREATED = 210, "institution.created"
     QUALIFICATION_LINKED = 220, "qualification.linked"
     QUALIFICATION_IMPORTED = 221, "qualification.imported"
+    LEGACY_IMPORTED = 222, "registry.legacy_imported"
     # applications 300-399
     APPLICATION_CREATED = 300, "application.created"
     APPLICATION_UPDATED = 301, "application.updated"

@@ -1,0 +1,316 @@
+"""Request and response schemas of the API. They are written out field by field, apart from the models:
+the API is a contract with partner systems and must not change when a model gains a column.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class StrictIn(Schema):
+    """Request bodies reject unknown keys, so a typo is an error instead of silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- errors -------------------------------------------------------------------------------------------------
+class ProblemItem(Schema):
+    code: str
+    field: str | None = None
+    message: str
+    message_zh: str
+    message_en: str
+
+
+class Problem(Schema):
+    """RFC 9457 problem details (``application/problem+json``)."""
+
+    type: str = Field(examples=["urn:medreg:error:not_found"])
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[ProblemItem]
+
+
+# -- auth ---------------------------------------------------------------------------------------------------
+class TokenIn(StrictIn):
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=256)
+
+
+class TokenOut(Schema):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+
+
+# -- common -------------------------------------------------------------------------------------------------
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class CodeName(Schema):
+    code: str
+    name: str
+
+
+# -- business items -----------------------------------------------------------------------------------------
+class StageOut(Schema):
+    code: str
+    label: str
+
+
+class FieldSpecOut(Schema):
+    name: str
+    label: str
+    kind: str
+    required: bool
+    help_text: str
+    choices_table: str | None = None
+    choices_url: str | None = None
+    autofill: str | None = None
+    max_length: int | None = None
+
+
+class AttachmentSpecOut(Schema):
+    kind: str
+    label: str
+    required: bool
+    images_only: bool
+    help_text: str
+
+
+class ItemOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    subject: str
+    subject_label: str
+    applicant: str
+    review_chain: list[StageOut]
+    statutory_limit_days: int
+    legal_basis: str
+    description: str
+    materials_note: str
+    fields: list[FieldSpecOut]
+    attachments: list[AttachmentSpecOut]
+
+
+# -- applications -------------------------------------------------------------------------------------------
+class ApplicationCreateIn(StrictIn):
+    item_code: str = Field(max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ApplicationUpdateIn(StrictIn):
+    data: dict[str, Any]
+
+
+class ApplicationSummary(Schema):
+    id: int
+    number: str
+    item_code: str
+    item_name: str
+    status: str
+    status_label: str
+    person_name: str | None = None
+    institution: Ref | None = None
+    authority: Ref
+    created_at: datetime
+    submitted_at: datetime | None = None
+    due_on: date | None = None
+
+
+class ApplicationPage(Schema):
+    items: list[ApplicationSummary]
+    next_cursor: str | None = None
+
+
+class ClockOut(Schema):
+    due_on: date | None = None
+    remaining: int | None = Field(None, description="Working days left; negative when overdue")
+    running: bool
+    overdue: bool
+    near_due: bool
+
+
+class AttachmentOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+
+class TimelineOut(Schema):
+    action: str
+    action_label: str
+    from_status: str
+    to_status: str
+    actor: str
+    comment: str
+    data: dict[str, Any]
+    at: datetime
+
+
+class ApplicationDetail(ApplicationSummary):
+    form_data: dict[str, Any]
+    statutory_limit_days: int
+    received_at: datetime | None = None
+    accepted_on: date | None = None
+    decided_at: datetime | None = None
+    decision_reason: str
+    refusal_grounds: list[str]
+    review_opinion: str
+    correction_items: list[str]
+    clock: ClockOut
+    attachments: list[AttachmentOut]
+    timeline: list[TimelineOut]
+
+
+# One body schema per action: only the keys that action takes are accepted.
+class SubmitIn(StrictIn):
+    pass
+
+
+class WithdrawIn(StrictIn):
+    reason: str = ""
+
+
+class ResubmitIn(StrictIn):
+    comment: str = ""
+
+
+class ConfirmIn(StrictIn):
+    comment: str = ""
+
+
+class ReturnIn(StrictIn):
+    reason: str
+
+
+class CorrectionIn(StrictIn):
+    items: list[str] = Field(max_length=50)
+    comment: str = ""
+
+
+class AcceptIn(StrictIn):
+    comment: str = ""
+
+
+class ReviewIn(StrictIn):
+    opinion: str
+    recommend: Literal["approve", "refuse"]
+
+
+class ApproveIn(StrictIn):
+    comment: str = ""
+
+
+class RefuseIn(StrictIn):
+    reason: str
+    grounds: list[str] = Field(default_factory=list, max_length=20)
+
+
+# -- the caller ---------------------------------------------------------------------------------------------
+class RoleOut(Schema):
+    role: str
+    label: str
+    authority: Ref | None = None
+    institution: Ref | None = None
+
+
+class PersonSummary(Schema):
+    """No ID number, birth date, phone or qualification certificate code: those never leave via /me."""
+
+    id: int
+    name: str
+    gender: str
+    education: str
+    school: str
+    title: str
+
+
+class MeOut(Schema):
+    username: str
+    kind: str
+    kind_label: str
+    real_name: str
+    roles: list[RoleOut]
+    person: PersonSummary | None = None
+
+
+class LicenceOut(Schema):
+    identifier: str
+    version: int
+    status: str
+    status_label: str
+    kind: str
+    kind_label: str
+    licence_no: str
+    holder_name: str
+    issued_at: datetime
+    issuer: str
+    category: CodeName | None = None
+    scopes: list[CodeName]
+    institution: str
+    qr: str = Field(description="The signed QR payload (HL1:...) to render as a QR code")
+
+
+# -- public -------------------------------------------------------------------------------------------------
+class InstitutionOut(Schema):
+    id: int
+    name: str
+    division: str
+    category: str
+    registration_no: str
+    uscc: str
+
+
+class VerifyIn(StrictIn):
+    qr: str = Field(description="The scanned text, starting with HL1:")
+
+
+class VerifiedLicence(Schema):
+    holder_name: str
+    licence_no: str
+    identifier: str
+    kind: str
+    category: str
+    scopes: list[str]
+    institution: str
+    issued_at: datetime | None = None
+    qr_expires_at: datetime | None = None
+
+
+class VerifyOut(Schema):
+    valid: bool
+    status: str
+    status_label: str
+    message: str
+    checked_at: datetime
+    issuer: str
+    licence: VerifiedLicence
+
+
+class CodeOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    parent_code: str
+
+
+class DivisionOut(Schema):
+    code: str
+    name: str
+    level: str
+    parent: str | None = None

@@ -1,0 +1,21 @@
+"""URLs of the authority portal, mounted at ``/portal/authority/``."""
+
+from django.urls import path
+
+from medreg.portals.authority import views
+
+app_name = "authority"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("queue/", views.queue, name="queue"),
+    path("applications/<int:pk>/", views.application_detail, name="application"),
+    path("applications/<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    *[
+        path(f"applications/<int:pk>/{op}/", views.application_action, {"op": op}, name=op)
+        for op in views.OPERATIONS
+    ],
+    path("admin/", views.admin, name="admin"),
+    path("admin/staff/", views.create_staff, name="create_staff"),
+    path("admin/institution-account/", views.create_institution_account, name="create_institution_account"),
+]

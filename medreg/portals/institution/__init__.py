@@ -1,0 +1,1 @@
+"""机构端: the institution portal (staff activation, confirmation queue, roster)."""

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 Action = Literal["view", "act"]
+Via = Literal["authority", "institution", "person"]
 _M = TypeVar("_M", bound=models.Model)
 
 
@@ -84,23 +85,27 @@ def invalidate_scope(user: Any) -> None:
 class ScopedQuerySet(models.QuerySet[_M]):
     """QuerySet with :meth:`for_user`. Models using it must define ``scope: ScopeSpec``."""
 
-    def for_user(self, user: AnonymousUser | Any, action: Action = "view") -> ScopedQuerySet[_M]:
+    def for_user(
+        self, user: AnonymousUser | Any, action: Action = "view", *, via: Via | None = None
+    ) -> ScopedQuerySet[_M]:
+        """Rows ``user`` may ``action``. ``via`` limits the grant to one capacity (a portal asks only
+        for what its user may do as authority staff, as institution staff or as the person)."""
         info = scope_info(user)
         if not info.authenticated:
             return self.none()
-        if info.national:
+        if info.national and via in (None, "authority"):
             return self.all()
         spec: ScopeSpec = self.model.scope  # type: ignore[attr-defined]
         q = Q(pk__in=[])
-        if info.authority_ids:
+        if info.authority_ids and via in (None, "authority"):
             if action == "act" and spec.authority:
                 q |= Q(**{f"{spec.authority}__in": sorted(info.authority_ids)})
             elif spec.division:
                 for prefix in sorted(info.division_prefixes):
                     q |= Q(**{f"{spec.division}__startswith": prefix})
-        if info.institution_ids and spec.institution:
+        if info.institution_ids and spec.institution and via in (None, "institution"):
             q |= Q(**{f"{spec.institution}__in": sorted(info.institution_ids)})
-        if info.person_id is not None and spec.person:
+        if info.person_id is not None and spec.person and via in (None, "person"):
             q |= Q(**{spec.person: info.person_id})
         qs = self.filter(q)
         return qs.distinct() if spec.distinct else qs

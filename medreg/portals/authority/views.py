@@ -89,7 +89,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def queue(request: HttpRequest) -> HttpResponse:
     """Open applications to act on, most urgent first; ``?view=subtree`` shows the whole 辖区 read-only."""
     subtree = request.GET.get("view") == "subtree"
-    base = Application.objects.for_user(request.user, "view" if subtree else "act").filter(
+    base = Application.objects.for_user(request.user, "view" if subtree else "act", via="authority").filter(
         status__in=QUEUE_STATUSES
     )
     by_status = dict(base.order_by().values_list("status").annotate(n=Count("id")))
@@ -146,7 +146,7 @@ def _detail(request: HttpRequest, app: Application, *, op: str = "", errors: dic
 
 
 def _viewable(request: HttpRequest) -> Any:
-    return Application.objects.for_user(request.user, "view").exclude(status=Status.DRAFT).select_related(
+    return Application.objects.for_user(request.user, "view", via="authority").exclude(status=Status.DRAFT).select_related(
         "person", "applicant", "institution", "authority"
     )
 
@@ -198,7 +198,7 @@ def application_action(request: HttpRequest, pk: int, op: str) -> HttpResponse:
     """One decision button. Outside the user's "act" scope the application does not exist (404)."""
     if op not in OPERATIONS:
         raise Http404
-    app = get_object_or_404(Application.objects.for_user(request.user, "act").exclude(status=Status.DRAFT), pk=pk)
+    app = get_object_or_404(Application.objects.for_user(request.user, "act", via="authority").exclude(status=Status.DRAFT), pk=pk)
     values = {k: request.POST.get(k, "") for k in OP_FIELDS[op]}
     try:
         _run(op, app.pk, request.user, values)
@@ -217,7 +217,7 @@ def application_action(request: HttpRequest, pk: int, op: str) -> HttpResponse:
 @require_GET
 @authority_object
 def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
-    app = get_object_or_404(Application.objects.for_user(request.user, "view").exclude(status=Status.DRAFT), pk=pk)
+    app = get_object_or_404(Application.objects.for_user(request.user, "view", via="authority").exclude(status=Status.DRAFT), pk=pk)
     return attachment_response(get_object_or_404(app.attachments, pk=attachment_id))
 
 

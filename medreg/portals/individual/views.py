@@ -58,7 +58,7 @@ def _dashboard_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     affiliations = people_selectors.open_affiliations(person)
     inbox = list(Notification.objects.filter(user=user).order_by("-created_at")[:10])
     open_apps = list(
-        Application.objects.for_user(user, "view")
+        Application.objects.for_user(user, "view", via="person")
         .filter(applicant=user)
         .exclude(status__in=list(FINAL))
         .select_related("institution")
@@ -242,7 +242,7 @@ def apply(request: HttpRequest, item_code: str) -> HttpResponse:
         values = item.initial_data(user=user)
     values = _stringify(values)
     existing = (
-        Application.objects.for_user(user, "view")
+        Application.objects.for_user(user, "view", via="person")
         .filter(applicant=user, item_code=item.code)
         .exclude(status__in=list(FINAL))
         .order_by("-created_at")
@@ -290,7 +290,7 @@ def scope_options(request: HttpRequest, item_code: str) -> HttpResponse:
 # -- my applications --------------------------------------------------------------------------------
 def _my_application(request: HttpRequest, pk: int) -> Application:
     app = (
-        Application.objects.for_user(request.user, "view")
+        Application.objects.for_user(request.user, "view", via="person")
         .filter(pk=pk, applicant=request.user)
         .select_related("institution", "authority", "person")
         .first()
@@ -304,7 +304,7 @@ def _my_application(request: HttpRequest, pk: int) -> Application:
 @require_GET
 def applications(request: HttpRequest) -> HttpResponse:
     rows = list(
-        Application.objects.for_user(request.user, "view")
+        Application.objects.for_user(request.user, "view", via="person")
         .filter(applicant=request.user)
         .select_related("institution", "authority")
         .order_by("-created_at")
@@ -558,7 +558,7 @@ def archive(request: HttpRequest) -> HttpResponse:
 
 
 def _my_licences(request: HttpRequest) -> Any:
-    return ELicence.objects.for_user(request.user, "view").filter(person=request.user.person)
+    return ELicence.objects.for_user(request.user, "view", via="person").filter(person=request.user.person)
 
 
 @portal_required("individual")

@@ -82,15 +82,15 @@ def _base(current: Current, section: str, **extra: Any) -> dict[str, Any]:
 def home(request: HttpRequest) -> HttpResponse:
     current = _current(request)
     inst = current.institution
-    pending = Affiliation.objects.for_user(request.user, "view").filter(
+    pending = Affiliation.objects.for_user(request.user, "view", via="institution").filter(
         institution=inst, status=AffiliationStatus.PENDING
     ).count()
-    counts = Application.objects.for_user(request.user, "view").filter(institution=inst).aggregate(
+    counts = Application.objects.for_user(request.user, "view", via="institution").filter(institution=inst).aggregate(
         submitted=Count("id", filter=Q(status=Status.SUBMITTED)),
         in_progress=Count("id", filter=Q(status__in=[Status.RECEIVED, Status.CORRECTION, Status.ACCEPTED,
                                                      Status.REVIEWED])),
     )
-    staff = Affiliation.objects.for_user(request.user, "view").filter(
+    staff = Affiliation.objects.for_user(request.user, "view", via="institution").filter(
         institution=inst, status=AffiliationStatus.ACTIVE
     ).count()
     return render(request, "portals/institution/home.html", _base(
@@ -101,7 +101,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # -- staff activation ---------------------------------------------------------------------------------
 def _pending(request: HttpRequest, current: Current) -> Any:
     return (
-        Affiliation.objects.for_user(request.user, "view")
+        Affiliation.objects.for_user(request.user, "view", via="institution")
         .filter(institution=current.institution, status=AffiliationStatus.PENDING)
         .select_related("person__user")
     )
@@ -133,7 +133,7 @@ def staff(request: HttpRequest) -> HttpResponse:
 def send_code(request: HttpRequest, pk: int) -> HttpResponse:
     """发送激活码 for one pending request; htmx swaps the row, a plain POST redirects back."""
     current = _current(request)
-    aff = Affiliation.objects.for_user(request.user, "view").filter(
+    aff = Affiliation.objects.for_user(request.user, "view", via="institution").filter(
         institution=current.institution
     ).select_related("person__user").filter(pk=pk).first()
     if aff is None:
@@ -182,7 +182,7 @@ def _applications(request: HttpRequest) -> Any:
     authority's subtree through this portal.
     """
     ids = sorted(scope_info(request.user).institution_ids)
-    return Application.objects.for_user(request.user, "view").filter(institution_id__in=ids).exclude(
+    return Application.objects.for_user(request.user, "view", via="institution").filter(institution_id__in=ids).exclude(
         status=Status.DRAFT
     )
 
@@ -291,7 +291,7 @@ def roster(request: HttpRequest) -> HttpResponse:
         "-registered_on",
     )
     qs = (
-        Affiliation.objects.for_user(request.user, "view")
+        Affiliation.objects.for_user(request.user, "view", via="institution")
         .filter(institution=inst, status=AffiliationStatus.ACTIVE)
         .select_related("person", "department")
         .prefetch_related(Prefetch("person__registrations", queryset=registrations, to_attr="here"))

@@ -19,7 +19,7 @@ from medreg.demo import ids
 from medreg.institutions import services as institutions
 from medreg.institutions.models import Institution
 from medreg.people import services as people
-from medreg.people.choices import Profession, QualificationSource
+from medreg.people.choices import Profession
 from medreg.people.models import QualificationRecord
 
 DEFAULT_PASSWORD = "Medreg!2026"
@@ -75,11 +75,8 @@ def make_physician_qualification(*, rng: random.Random, name: str, division_code
     cat2 = {"1": "10", "2": "20", "3": "30", "4": "41"}[category]
     obtained = obtained_on or (timezone.localdate() - timedelta(days=200))
     code = ids.physician_qualification_code(obtained.year, division_code[:2], level, cat2, number)
-    record = QualificationRecord.objects.create(
-        profession=Profession.PHYSICIAN, id_index=people.id_index(number), name=name, level_code=level,
-        category_code=category, certificate_code=code,
-        certificate_index=people.blind_index(code, purpose="qualification-code"),
-        obtained_on=obtained, source=QualificationSource.EXAM_CENTRE, synced_at=timezone.now(),
+    record = people.import_physician_qualification(
+        acting_user=None, name=name, id_number=number, certificate_code=code, obtained_on=obtained,
     )
     return record, number
 

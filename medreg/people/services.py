@@ -305,3 +305,42 @@ def create_practice_registration(application: Application, *, acting_user: User 
 def staff_roles_for(user: User, institution_id: int) -> set[str]:
     info = scope_info(user)
     return {r for r, _a, i in info.roles if i == institution_id and r in (Role.INSTITUTION_ADMIN, Role.INSTITUTION_REVIEWER)}
+
+
+QUAL_CATEGORY_TO_PRACTICE = {"10": "1", "20": "2", "30": "3", **{str(c): "4" for c in range(41, 49)}}
+
+
+@transaction.atomic
+def import_physician_qualification(
+    *, acting_user: User | None, name: str, id_number: str, certificate_code: str, obtained_on: Any,
+    source: str = "exam_centre",
+) -> QualificationRecord:
+    """Take one 医师资格 record from the exam-centre sync, validated before it can match anyone.
+
+    The 资格证书编码 must be well formed and embed the same ID number; 级别 and 类别 are read from
+    it, so they cannot disagree with the certificate. The audit event holds no personal data.
+    """
+    from django.utils import timezone as tz
+
+    cid = identifiers.validate_citizen_id(id_number, field="id_number")
+    code = identifiers.validate_physician_qualification_code(certificate_code, field="certificate_code")
+    if code.citizen_id.number != cid.number:
+        raise DomainError(_("资格证书编码中的身份证件号码与本人不一致。"), code="qualcode_id_mismatch",
+                          field="certificate_code")
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("请填写姓名。"), code="required", field="name")
+    if code.level not in ("1", "2"):
+        raise DomainError(_("该资格类型不通过本系统注册。"), code="qualcode_level", field="certificate_code")
+    index = blind_index(code.code, purpose="qualification-code")
+    existing = QualificationRecord.objects.select_for_update().filter(certificate_index=index).first()
+    if existing is not None:
+        return existing
+    record = QualificationRecord.objects.create(
+        profession=Profession.PHYSICIAN, id_index=id_index(cid.number), name=name, level_code=code.level,
+        category_code=QUAL_CATEGORY_TO_PRACTICE[code.category], certificate_code=code.code,
+        certificate_index=index, obtained_on=obtained_on, source=source, synced_at=tz.now(),
+    )
+    audit.record(EventType.QUALIFICATION_IMPORTED, actor=acting_user, subject=record,
+                 data={"level": record.level_code, "category": record.category_code, "year": code.year})
+    return record

@@ -117,6 +117,22 @@ def _validate_account(username: str, real_name: str, phone: str, password: str) 
         raise DomainError(errors=errors)
 
 
+def _create_account(
+    acting_user: User | None, kind: str, username: str, real_name: str, password: str, phone: str,
+    roles: list[str], *, authority: Authority | None = None, institution: Institution | None = None,
+) -> User:
+    """Validate and create a top-down account with its role memberships (caller audits)."""
+    _validate_account(username, real_name, phone, password)
+    user = User.objects.create_user(
+        username=username, password=password, kind=kind, real_name=real_name.strip(),
+        phone=phone, phone_index=phone_index(phone) if phone else "", created_by=acting_user,
+    )
+    for role in sorted(set(roles)):
+        Membership.objects.create(user=user, authority=authority, institution=institution, role=role,
+                                  created_by=acting_user)
+    return user
+
+
 @transaction.atomic
 def create_staff_account(
     *, acting_user: User | None, authority: Authority, username: str, real_name: str, password: str,
@@ -130,13 +146,8 @@ def create_staff_account(
     bad = [r for r in roles if r not in AUTHORITY_ROLES]
     if not roles or bad:
         raise DomainError(_("请选择有效的管理端角色。"), code="roles", field="roles")
-    _validate_account(username, real_name, phone, password)
-    user = User.objects.create_user(
-        username=username, password=password, kind=UserKind.STAFF, real_name=real_name.strip(),
-        phone=phone, phone_index=phone_index(phone) if phone else "", created_by=acting_user,
-    )
-    for role in sorted(set(roles)):
-        Membership.objects.create(user=user, authority=authority, role=role, created_by=acting_user)
+    user = _create_account(acting_user, UserKind.STAFF, username, real_name, password, phone, roles,
+                           authority=authority)
     audit.record(EventType.STAFF_ACCOUNT_CREATED, actor=acting_user, subject=user, authority_id=authority.pk,
                  data={"username": username, "roles": sorted(set(roles))})
     return user
@@ -155,13 +166,8 @@ def create_institution_account(
     bad = [r for r in roles if r not in INSTITUTION_ROLES]
     if not roles or bad:
         raise DomainError(_("请选择有效的机构端角色。"), code="roles", field="roles")
-    _validate_account(username, real_name, phone, password)
-    user = User.objects.create_user(
-        username=username, password=password, kind=UserKind.INSTITUTION, real_name=real_name.strip(),
-        phone=phone, phone_index=phone_index(phone) if phone else "", created_by=acting_user,
-    )
-    for role in sorted(set(roles)):
-        Membership.objects.create(user=user, institution=institution, role=role, created_by=acting_user)
+    user = _create_account(acting_user, UserKind.INSTITUTION, username, real_name, password, phone, roles,
+                           institution=institution)
     audit.record(EventType.INSTITUTION_ACCOUNT_CREATED, actor=acting_user, subject=user,
                  authority_id=institution.licensing_authority_id, institution_id=institution.pk,
                  data={"username": username, "roles": sorted(set(roles))})

@@ -118,3 +118,28 @@ def register_physician(world: World, *, name: str = "张晓明", username: str =
                                                    level=level, category=category)
     return people.register_individual(acting_user=None, name=name, id_number=number, phone="13800138000",
                                       password=DEFAULT_PASSWORD, username=username, profession=Profession.PHYSICIAN)
+
+
+# The steps that carry a submitted-ready draft to each later status, for tests and the demo.
+def drive(world: World, physician: User, app_id: int, upto: str) -> Any:
+    """Move an application (a complete draft of an activated physician) through the workflow up to ``upto``.
+
+    ``upto`` is a status: submitted, received, accepted, reviewed or approved.
+    """
+    from medreg.applications import services as apps
+
+    c = world.city.users
+    steps = [
+        ("submitted", lambda: apps.submit_application(app_id, acting_user=physician)),
+        ("received", lambda: apps.confirm_by_institution(app_id, acting_user=world.hospital_admin)),
+        ("accepted", lambda: apps.accept_application(app_id, acting_user=c[Role.CLERK])),
+        ("reviewed", lambda: apps.review_application(app_id, acting_user=c[Role.REVIEWER], opinion="材料齐全",
+                                                     recommend="approve")),
+        ("approved", lambda: apps.approve_application(app_id, acting_user=c[Role.APPROVER])),
+    ]
+    result = None
+    for status, step in steps:
+        result = step()
+        if status == upto:
+            return result
+    raise ValueError(f"unknown target status {upto}")

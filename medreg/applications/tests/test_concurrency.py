@@ -17,7 +17,7 @@ from medreg.audit.choices import EventType
 from medreg.audit.models import AuditEvent
 from medreg.audit.services import verify_chain
 from medreg.core.errors import DomainError
-from medreg.demo.world import DEFAULT_PASSWORD, register_physician
+from medreg.demo.world import DEFAULT_PASSWORD, drive, register_physician
 from medreg.licences.models import ELicence
 
 pytestmark = [
@@ -32,10 +32,7 @@ def test_two_approvers_at_once_record_exactly_one_decision(tx_world):
     activate(world, physician)
     app = draft(world, physician)
     city = world.city.users
-    apps.submit_application(app.pk, acting_user=physician)
-    apps.confirm_by_institution(app.pk, acting_user=world.hospital_admin)
-    apps.accept_application(app.pk, acting_user=city[Role.CLERK])
-    apps.review_application(app.pk, acting_user=city[Role.REVIEWER], opinion="同意", recommend="approve")
+    drive(world, physician, app.pk, "reviewed")
     second = accounts.create_staff_account(
         acting_user=None, authority=world.city.authority, username="km_approver2", real_name="第二决定人",
         password=DEFAULT_PASSWORD, roles=[Role.APPROVER],

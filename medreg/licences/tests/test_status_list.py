@@ -7,21 +7,15 @@ from datetime import timedelta
 from django.utils import timezone
 
 from medreg.accounts.choices import Role
-from medreg.applications import services as apps
 from medreg.applications.tests.test_first_registration_flow import activate, draft
+from medreg.demo.world import drive
 from medreg.licences import cose, services
 from medreg.licences.status_list import STATUS_LIST_CLAIM, read_status
 
 
 def approved_licence(world, physician):
     activate(world, physician)
-    app = draft(world, physician)
-    c = world.city.users
-    apps.submit_application(app.pk, acting_user=physician)
-    apps.confirm_by_institution(app.pk, acting_user=world.hospital_admin)
-    apps.accept_application(app.pk, acting_user=c[Role.CLERK])
-    apps.review_application(app.pk, acting_user=c[Role.REVIEWER], opinion="ok", recommend="approve")
-    app = apps.approve_application(app.pk, acting_user=c[Role.APPROVER])
+    app = drive(world, physician, draft(world, physician).pk, "approved")
     return app.result_registration.licences.get()
 
 

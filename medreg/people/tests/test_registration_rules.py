@@ -11,7 +11,7 @@ from medreg.audit.models import AuditEvent
 from medreg.core import identifiers
 from medreg.core.errors import DomainError
 from medreg.demo import ids
-from medreg.demo.world import DEFAULT_PASSWORD, make_physician_qualification
+from medreg.demo.world import DEFAULT_PASSWORD, drive, make_physician_qualification
 from medreg.people import services as people
 from medreg.people.models import Person, QualificationRecord
 
@@ -95,13 +95,7 @@ def test_scope_outside_the_qualification_category_is_refused(world, physician):
 
 def test_a_second_active_registration_in_the_same_place_is_refused(world, physician):
     activate(world, physician)
-    app = draft(world, physician)
-    c = world.city.users
-    apps.submit_application(app.pk, acting_user=physician)
-    apps.confirm_by_institution(app.pk, acting_user=world.hospital_admin)
-    apps.accept_application(app.pk, acting_user=c[Role.CLERK])
-    apps.review_application(app.pk, acting_user=c[Role.REVIEWER], opinion="ok", recommend="approve")
-    apps.approve_application(app.pk, acting_user=c[Role.APPROVER])
+    drive(world, physician, draft(world, physician).pk, "approved")
     again = draft(world, physician)
     with pytest.raises(DomainError) as exc:
         apps.submit_application(again.pk, acting_user=physician)
@@ -112,9 +106,7 @@ def test_refusal_needs_a_reason_and_records_it(world, physician):
     activate(world, physician)
     app = draft(world, physician)
     c = world.city.users
-    apps.submit_application(app.pk, acting_user=physician)
-    apps.confirm_by_institution(app.pk, acting_user=world.hospital_admin)
-    apps.accept_application(app.pk, acting_user=c[Role.CLERK])
+    drive(world, physician, app.pk, "accepted")
     apps.review_application(app.pk, acting_user=c[Role.REVIEWER], opinion="不符合", recommend="refuse")
     with pytest.raises(DomainError) as exc:
         apps.refuse_application(app.pk, acting_user=c[Role.APPROVER], reason="  ")
@@ -129,8 +121,7 @@ def test_a_second_correction_notice_is_refused(world, physician):
     activate(world, physician)
     app = draft(world, physician)
     c = world.city.users
-    apps.submit_application(app.pk, acting_user=physician)
-    apps.confirm_by_institution(app.pk, acting_user=world.hospital_admin)
+    drive(world, physician, app.pk, "received")
     apps.request_correction(app.pk, acting_user=c[Role.CLERK], items=["照片"])
     apps.resubmit_correction(app.pk, acting_user=physician)
     with pytest.raises(DomainError) as exc:

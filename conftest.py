@@ -16,9 +16,14 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: PT004 - extend
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from django.conf import settings
+    from django.utils import translation
+
     cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

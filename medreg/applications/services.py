@@ -10,9 +10,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import filetype
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from medreg.accounts.choices import Role
@@ -74,7 +76,8 @@ def _require_authority_role(app: Application, user: User | None, role: Role) -> 
 
 def _actor_label(user: User | None) -> str:
     if user is None:
-        return str(_("系统"))
+        with translation.override(settings.LANGUAGE_CODE):
+            return str(_("系统"))
     return user.real_name or user.username
 
 
@@ -105,8 +108,9 @@ def _move(
     return app
 
 
-def _notify_applicant(app: Application, title: Any, body: Any = "") -> None:
-    notify.notify_user(app.applicant, title=title, body=body or app.number, link=f"/portal/me/applications/{app.pk}/")
+def _notify_applicant(app: Application, title: Any, body: Any = "", params: dict[str, Any] | None = None) -> None:
+    notify.notify_user(app.applicant, title=title, body=body or app.number, params=params,
+                       link=f"/portal/me/applications/{app.pk}/")
 
 
 def _required_text(value: str, field: str, message: Any) -> str:
@@ -243,7 +247,7 @@ def submit_application(application_id: int, *, acting_user: User) -> Application
               event=EventType.APPLICATION_SUBMITTED, fields=("form_data", "submitted_at"))
         assert app.institution is not None
         notify.notify_institution_staff(app.institution, title=_("有新的申请待确认"),
-                                        body=f"{item.name} {app.number}", link=f"/portal/institution/applications/{app.pk}/")
+                                        body=format_lazy("{} {}", item.name, app.number), link=f"/portal/institution/applications/{app.pk}/")
     else:
         app.received_at = now
         _move(app, target=Status.RECEIVED, action=Action.SUBMIT, acting_user=acting_user,
@@ -326,7 +330,7 @@ def return_by_institution(application_id: int, *, acting_user: User, reason: str
 # -- authority ------------------------------------------------------------------------------------------
 def _notify_clerks(app: Application) -> None:
     notify.notify_authority_staff(app.authority, roles={Role.CLERK}, title=_("有新的申请待受理"),
-                                  body=f"{app.item.name} {app.number}", link=f"/portal/authority/applications/{app.pk}/")
+                                  body=format_lazy("{} {}", app.item.name, app.number), link=f"/portal/authority/applications/{app.pk}/")
 
 
 @transaction.atomic
@@ -365,7 +369,7 @@ def accept_application(application_id: int, *, acting_user: User, comment: str =
     _move(app, target=Status.ACCEPTED, action=Action.ACCEPT, acting_user=acting_user,
           event=EventType.APPLICATION_ACCEPTED, comment=comment.strip()[:2000],
           data={"due_on": app.due_on.isoformat() if app.due_on else None}, fields=("accepted_on", "due_on"))
-    _notify_applicant(app, _("您的申请已受理"), _("法定办结期限：%(due)s") % {"due": app.due_on})
+    _notify_applicant(app, _("您的申请已受理"), _("法定办结期限：%(due)s"), {"due": app.due_on})
     return app
 
 

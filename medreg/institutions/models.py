@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from medreg.accounts.choices import ActivationMode
 from medreg.core.scoping import ScopedQuerySet, ScopeSpec
@@ -13,7 +14,7 @@ class Institution(models.Model):
     """A licensed (or filed) medical institution, registered with one licensing authority."""
 
     name = models.CharField(max_length=120, db_index=True)
-    aliases = models.CharField(max_length=300, blank=True, help_text="常用名、第二名称，以“；”分隔")
+    aliases = models.CharField(max_length=300, blank=True, help_text=_("常用名、第二名称，以“；”分隔"))
     uscc = models.CharField(max_length=18, unique=True)
     registration_no = models.CharField(max_length=22, unique=True)
     category_code = models.CharField(max_length=8)  # WS 218 code in reference table institution_category

@@ -69,7 +69,7 @@ def create_institution(
     assert parsed is not None and division is not None
     inst = Institution.objects.create(
         name=name.strip(), aliases=aliases, uscc=uscc, registration_no=parsed.number, category_code=category_code,
-        management_type=parsed.management_type, economic_type=parsed.economic_type, grade_code=grade_code,
+        management_type=parsed.management_type or "9", economic_type=parsed.economic_type or "90", grade_code=grade_code,
         division=division, division_code=division.code, licensing_authority=licensing_authority,
         address=address, legal_representative=legal_representative, principal=principal, beds=beds,
         licence_valid_from=licence_valid_from, licence_valid_until=licence_valid_until,

@@ -174,7 +174,8 @@ def request_activation(*, acting_user: User, institution_id: int) -> Affiliation
         notify.notify_institution_staff(
             institution,
             title=_("新的账户激活申请"),
-            body=_("%(name)s 申请激活在本机构的执业账户。") % {"name": person.name},
+            body=_("%(name)s 申请激活在本机构的执业账户。"),
+            params={"name": person.name},
             link="/portal/institution/staff/",
         )
     return aff
@@ -194,7 +195,8 @@ def _activate(aff: Affiliation, *, acting_user: User | None, how: str) -> Affili
     notify.notify_user(
         user,
         title=_("账户已激活"),
-        body=_("您在“%(institution)s”的执业账户已激活，现在可以办理业务。") % {"institution": aff.institution.name},
+        body=_("您在“%(institution)s”的执业账户已激活，现在可以办理业务。"),
+        params={"institution": aff.institution.name},
         link="/portal/me/",
         sms=True,
     )
@@ -219,7 +221,8 @@ def send_activation_code(affiliation_id: int, *, acting_user: User) -> Affiliati
     notify.notify_user(
         aff.person.user,
         title=_("执业账户激活码"),
-        body=_("“%(institution)s”向您发送了激活码：%(code)s（24小时内有效）。") % {
+        body=_("“%(institution)s”向您发送了激活码：%(code)s（24小时内有效）。"),
+        params={
             "institution": aff.institution.name, "code": code},
         link="/portal/me/activate/",
         sms=True,

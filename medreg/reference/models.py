@@ -6,12 +6,13 @@ from datetime import date
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class DivisionLevel(models.TextChoices):
-    PROVINCE = "province", "省级"
-    CITY = "city", "地市级"
-    COUNTY = "county", "县级"
+    PROVINCE = "province", _("省级")
+    CITY = "city", _("地市级")
+    COUNTY = "county", _("县级")
 
 
 class EffectiveQuerySet(models.QuerySet):
@@ -62,15 +63,15 @@ class Division(models.Model):
 
 
 class CodeTable(models.TextChoices):
-    PRACTICE_LEVEL = "practice_level", "执业级别"
-    PRACTICE_CATEGORY = "practice_category", "执业类别"
-    PRACTICE_SCOPE = "practice_scope", "执业范围"
-    INSTITUTION_CATEGORY = "institution_category", "医疗机构类别"
-    CLINICAL_SUBJECT = "clinical_subject", "诊疗科目"
-    ECONOMIC_TYPE = "economic_type", "经济类型"
-    MANAGEMENT_TYPE = "management_type", "分类管理"
-    HOSPITAL_GRADE = "hospital_grade", "医院等级"
-    GENDER = "gender", "性别"
+    PRACTICE_LEVEL = "practice_level", _("执业级别")
+    PRACTICE_CATEGORY = "practice_category", _("执业类别")
+    PRACTICE_SCOPE = "practice_scope", _("执业范围")
+    INSTITUTION_CATEGORY = "institution_category", _("医疗机构类别")
+    CLINICAL_SUBJECT = "clinical_subject", _("诊疗科目")
+    ECONOMIC_TYPE = "economic_type", _("经济类型")
+    MANAGEMENT_TYPE = "management_type", _("分类管理")
+    HOSPITAL_GRADE = "hospital_grade", _("医院等级")
+    GENDER = "gender", _("性别")
 
 
 class Code(models.Model):

@@ -27,6 +27,7 @@ run: messages
 	$(BIN)/medreg load-reference >/dev/null
 	$(BIN)/medreg demo
 	$(BIN)/medreg demo accounts
+	$(BIN)/medreg demo newcomers
 	$(BIN)/medreg serve --host $(HOST) --port $(PORT)
 
 test: messages

@@ -48,7 +48,6 @@ CSRF_TRUSTED_ORIGINS = [o for o in (_env("CSRF_TRUSTED_ORIGINS", "") or "").spli
 PUBLIC_BASE_URL = _env("MEDREG_PUBLIC_BASE_URL", "http://127.0.0.1:8000") or ""
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -178,6 +177,10 @@ MEDREG: dict[str, Any] = {
     "PUBLIC_SEARCH_RATE": _env("MEDREG_PUBLIC_SEARCH_RATE", "20/m"),
     "PUBLIC_VERIFY_RATE": _env("MEDREG_PUBLIC_VERIFY_RATE", "20/m"),
     "API_TOKEN_RATE": _env("MEDREG_API_TOKEN_RATE", "10/m"),
+    # Portal sign-in: per client address and per login name; self-registration: per address.
+    "LOGIN_RATE": _env("MEDREG_LOGIN_RATE", "10/m"),
+    "LOGIN_NAME_RATE": _env("MEDREG_LOGIN_NAME_RATE", "20/h"),
+    "REGISTER_RATE": _env("MEDREG_REGISTER_RATE", "10/h"),
     "API_TOKEN_TTL_HOURS": int(_env("MEDREG_API_TOKEN_TTL_HOURS", "12") or 12),
     "CORRECTION_MAX_PER_APPLICATION": 1,
     "ACCEPTANCE_LIMIT_WORKING_DAYS": 5,

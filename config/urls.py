@@ -1,6 +1,5 @@
 """URL map: the three portals, the public site, the API and the health check."""
 
-from django.contrib import admin
 from django.urls import include, path
 
 from medreg.api.urls import api
@@ -13,7 +12,6 @@ urlpatterns = [
     path("api/v1/trust-list", licence_views.trust_list, name="trust-list"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/", admin.site.urls),
     path("portal/", include("medreg.portals.urls")),
     path("accounts/", include("medreg.portals.auth_urls")),
     path("", include("medreg.public.urls")),

@@ -44,6 +44,13 @@ def _admin_authorities(user: User | None) -> list[Authority]:
     return list(Authority.objects.select_related("division").filter(pk__in=ids))
 
 
+def _is_superior(upper: Authority, lower: Authority) -> bool:
+    """``upper`` is at a strictly higher level and its division's subtree holds ``lower``."""
+    return LEVEL_ORDER[AuthorityLevel(upper.level)] < LEVEL_ORDER[AuthorityLevel(lower.level)] and (
+        lower.division_code.startswith(upper.division_prefix)
+    )
+
+
 def _is_system(user: User | None) -> bool:
     return user is None or user.is_superuser
 
@@ -141,7 +148,7 @@ def create_staff_account(
     """An authority admin (or a superior admin) creates a staff account with roles at ``authority``."""
     if not _is_system(acting_user):
         admin_of = _admin_authorities(acting_user)
-        if not any(authority.pk == a.pk or authority.division_code.startswith(a.division_prefix) for a in admin_of):
+        if not any(authority.pk == a.pk or _is_superior(a, authority) for a in admin_of):
             raise PermissionDenied(_("只能为本机关或下级机关创建人员账户。"), code="not_admin")
     bad = [r for r in roles if r not in AUTHORITY_ROLES]
     if not roles or bad:
@@ -186,9 +193,7 @@ def issue_api_token(*, username: str, password: str) -> tuple[str, ApiToken]:
     """
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        with transaction.atomic():
-            audit.record(EventType.LOGIN_FAILED, actor=None, subject=("auth", (username or "")[:60]),
-                         data={"channel": "api"})
+        record_login_failure(username, channel="api")
         raise PermissionDenied(_("用户名或密码错误。"), code="bad_credentials")
     token = secrets.token_urlsafe(32)
     ttl = timedelta(hours=conf("API_TOKEN_TTL_HOURS"))
@@ -207,3 +212,16 @@ def user_for_token(token: str) -> User | None:
     if row is None or not row.user.is_active:
         return None
     return row.user
+
+
+def record_login(user: User, *, channel: str = "web") -> None:
+    """Audit a successful sign-in."""
+    with transaction.atomic():
+        audit.record(EventType.LOGIN_SUCCEEDED, actor=user, subject=user, data={"channel": channel})
+
+
+def record_login_failure(username: str, *, channel: str = "web") -> None:
+    """Audit a failed sign-in (the name tried, never the password)."""
+    with transaction.atomic():
+        audit.record(EventType.LOGIN_FAILED, actor=None, subject=("auth", (username or "")[:60]),
+                     data={"channel": channel})

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 
 from medreg.applications.choices import FINAL, Action, AttachmentKind, Status
-from medreg.core.scoping import ScopedQuerySet, ScopeSpec
+from medreg.core.scoping import Action as ScopeAction
+from medreg.core.scoping import ScopedQuerySet, ScopeSpec, Via, scope_info
 
 if TYPE_CHECKING:
     from medreg.applications.items.base import BusinessItem
+
+
+class ApplicationQuerySet(ScopedQuerySet["Application"]):
+    """Scoping plus one rule: a draft is the applicant's alone until it is submitted."""
+
+    def for_user(self, user: Any, action: ScopeAction = "view", *, via: Via | None = None) -> ApplicationQuerySet:
+        qs = super().for_user(user, action, via=via)
+        info = scope_info(user)
+        own = models.Q(applicant_id=user.pk) if info.authenticated else models.Q(pk__in=[])
+        return qs.filter(~models.Q(status=Status.DRAFT) | own)  # type: ignore[return-value]
 
 
 class Application(models.Model):
@@ -57,7 +68,7 @@ class Application(models.Model):
     scope = ScopeSpec(
         division="authority_division_code", authority="authority", institution="institution", person="person"
     )
-    objects = ScopedQuerySet.as_manager()
+    objects = ApplicationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

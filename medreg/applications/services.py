@@ -129,6 +129,11 @@ def create_application(item_code: str, *, acting_user: User, data: dict[str, Any
     item = get_item(item_code)
     cleaned = item.clean(data, user=acting_user, partial=True)
     parties = item.parties(cleaned, user=acting_user)
+    if parties.person is not None and Application.objects.select_for_update().filter(
+        person=parties.person, item_code=item.code, status__in=OPEN
+    ).exists():
+        raise DomainError(_("您已有一份同一事项正在办理或未提交的申请，请继续办理该申请或先撤回。"),
+                          code="open_application_exists")
     app = Application.objects.create(
         number=_next_number(),
         item_code=item.code,
@@ -165,12 +170,17 @@ def update_application(application_id: int, *, acting_user: User, data: dict[str
     if app.status != Status.DRAFT and parties.institution != app.institution:
         raise DomainError(_("已提交的申请不能更换主要执业机构，请撤回后重新申请。"), code="institution_locked",
                           field="main_institution")
+    changes = {
+        name: {"old": app.form_data.get(name), "new": cleaned.get(name)}
+        for name in sorted({f.name for f in item.fields} | {"level_code", "category_code"})
+        if app.form_data.get(name) != cleaned.get(name)
+    }
     app.form_data = cleaned
     app.institution, app.authority = parties.institution, parties.authority
     app.authority_division_code = parties.authority.division_code
     app.save(update_fields=["form_data", "institution", "authority", "authority_division_code", "updated_at"])
     audit.record(EventType.APPLICATION_UPDATED, actor=acting_user, subject=app, authority_id=app.authority_id,
-                 institution_id=app.institution_id, data={"fields": sorted(data)})
+                 institution_id=app.institution_id, data={"changes": changes})
     return app
 
 

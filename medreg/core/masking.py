@@ -52,4 +52,12 @@ class PIILogFilter(logging.Filter):
         cleaned = scrub(message)
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
+        if record.exc_info:
+            # Exception messages can carry personal data too: format the traceback now, scrubbed.
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
         return True

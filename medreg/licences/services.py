@@ -35,17 +35,30 @@ def _key_password() -> bytes:
     return str(conf("SIGNING_KEY_PASSWORD")).encode()
 
 
-def ensure_signing_key(authority: Authority, *, acting_user: User | None) -> SigningKey:
-    """The authority's current signing key, created (and audited) on first use or after expiry."""
+def current_signing_key(authority: Authority) -> SigningKey | None:
+    """The authority's usable signing key, if it has one (no writes)."""
     now = timezone.now()
-    key = (
+    return (
         SigningKey.objects.filter(authority=authority, is_active=True, withdrawn_at__isnull=True,
                                   not_before__lte=now, not_after__gt=now + timedelta(days=1))
         .order_by("-not_after")
         .first()
     )
+
+
+def ensure_signing_key(authority: Authority, *, acting_user: User | None) -> SigningKey:
+    """The authority's current signing key, created (and audited) on first use or after expiry.
+
+    Runs inside the issuing transaction; the authority row is locked so two issuances cannot both
+    create a key.
+    """
+    from medreg.accounts.models import Authority as AuthorityModel
+
+    AuthorityModel.objects.select_for_update().filter(pk=authority.pk).first()
+    key = current_signing_key(authority)
     if key is not None:
         return key
+    now = timezone.now()
     private = cose.generate_signing_key()
     public = private.public_key()
     key = SigningKey.objects.create(

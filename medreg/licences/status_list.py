@@ -52,11 +52,16 @@ def read_status(lst: bytes, idx: int) -> int:
     return (raw[byte] >> shift) & 0b11
 
 
-def signed_status_list(authority: Authority, *, uri: str, size: int) -> bytes:
-    """A COSE_Sign1 CWT holding the compressed list, signed with the authority's current key."""
-    from medreg.licences.services import _key_password, ensure_signing_key
+def signed_status_list(authority: Authority, *, uri: str, size: int) -> bytes | None:
+    """A COSE_Sign1 CWT holding the compressed list, signed with the authority's current key.
 
-    key = ensure_signing_key(authority, acting_user=None)
+    ``None`` when the authority has no signing key yet (it has issued nothing to list).
+    """
+    from medreg.licences.services import _key_password, current_signing_key
+
+    key = current_signing_key(authority)
+    if key is None:
+        return None
     now = timezone.now()
     claims: dict[int, Any] = {
         SUB: uri,

@@ -21,6 +21,8 @@ def status_list(request: HttpRequest, authority_id: int) -> HttpResponse:
     if authority is None:
         raise Http404
     body = signed_status_list(authority, uri=_status_uri(authority), size=STATUS_LIST_SIZE)
+    if body is None:
+        raise Http404
     response = HttpResponse(body, content_type="application/statuslist+cwt")
     response["X-Status-List-TTL"] = str(TTL_SECONDS)
     return response

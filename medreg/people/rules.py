@@ -53,7 +53,9 @@ def first_registration_problems(
             _("您在该执业地点已有有效的执业注册，不能重复注册；如需变更请申请变更注册。"),
             field="main_institution",
         ))
-    others = Application.objects.filter(person=person, item_code="PHY-REG-FIRST", status__in=OPEN)
+    others = Application.objects.filter(person=person, item_code="PHY-REG-FIRST", status__in=OPEN).exclude(
+        status="draft"
+    )
     if exclude_application is not None:
         others = others.exclude(pk=exclude_application.pk)
     if others.exists():

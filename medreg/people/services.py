@@ -20,7 +20,7 @@ from medreg.accounts.choices import ActivationMode, Role, UserKind
 from medreg.audit import services as audit
 from medreg.audit.choices import EventType
 from medreg.core import identifiers
-from medreg.core.errors import DomainError, ErrorItem, NotFound, PermissionDenied
+from medreg.core.errors import Conflict, DomainError, ErrorItem, NotFound, PermissionDenied
 from medreg.core.models import Counter
 from medreg.core.pii import blind_index
 from medreg.core.scoping import scope_info
@@ -113,20 +113,26 @@ def register_individual(
         )
     if not any(r.name == name for r in records):
         raise DomainError(_("姓名与资格信息中的姓名不一致，请核对。"), code="name_mismatch", field="name")
-    if person is None:
-        person = Person.objects.create(
-            name=name, gender=cid.gender, id_number=cid.number, id_index=index, birth_date=cid.birth_date.isoformat()
-        )
-        audit.record(EventType.PERSON_CREATED, actor=acting_user, subject=person, data={"source": "self_registration"})
-    user = User.objects.create_user(
-        username=username,
-        password=password,
-        kind=UserKind.INDIVIDUAL,
-        real_name=name,
-        phone=phone,
-        phone_index=phone_index(phone),
-        person=person,
-    )
+    try:
+        with transaction.atomic():  # a concurrent registration of the same ID or name loses cleanly
+            if person is None:
+                person = Person.objects.create(
+                    name=name, gender=cid.gender, id_number=cid.number, id_index=index,
+                    birth_date=cid.birth_date.isoformat(),
+                )
+                audit.record(EventType.PERSON_CREATED, actor=acting_user, subject=person,
+                             data={"source": "self_registration"})
+            user = User.objects.create_user(
+                username=username,
+                password=password,
+                kind=UserKind.INDIVIDUAL,
+                real_name=name,
+                phone=phone,
+                phone_index=phone_index(phone),
+                person=person,
+            )
+    except IntegrityError:
+        raise Conflict(_("该身份证件号码或登录名刚刚被注册，请核对后重试。"), code="registration_conflict") from None
     QualificationRecord.objects.filter(pk__in=[r.pk for r in records], person__isnull=True).update(person=person)
     audit.record(
         EventType.INDIVIDUAL_REGISTERED,
@@ -135,14 +141,6 @@ def register_individual(
         data={"person": person.pk, "profession": profession, "qualifications": [r.pk for r in records]},
     )
     return user
-
-
-def _institution_staff_check(user: User | None, institution: Institution) -> None:
-    info = scope_info(user)
-    if info.national:
-        return
-    if institution.pk not in info.institution_ids:
-        raise NotFound(_("未找到该记录。"), code="not_found")
 
 
 @transaction.atomic
@@ -206,10 +204,9 @@ def _activate(aff: Affiliation, *, acting_user: User | None, how: str) -> Affili
 @transaction.atomic
 def send_activation_code(affiliation_id: int, *, acting_user: User) -> Affiliation:
     """Institution staff send a one-time activation code to the person's phone and inbox."""
-    aff = Affiliation.objects.select_for_update().select_related("institution", "person").filter(pk=affiliation_id).first()
-    if aff is None:
+    if not Affiliation.objects.for_user(acting_user, "view", via="institution").filter(pk=affiliation_id).exists():
         raise NotFound(_("未找到该记录。"), code="not_found")
-    _institution_staff_check(acting_user, aff.institution)
+    aff = Affiliation.objects.select_for_update().select_related("institution", "person").get(pk=affiliation_id)
     if aff.status != AffiliationStatus.PENDING:
         raise DomainError(_("该账户不在待激活状态。"), code="not_pending")
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -267,15 +264,10 @@ def next_certificate_no(level_code: str, category_code: str, division_code: str)
     return identifiers.build_practice_certificate_no(int(level_code), prefix[1:3], division_code, serial)
 
 
-def create_practice_registration(application: Application, *, acting_user: User | None) -> PracticeRegistration:
-    """Turn an approved first-registration application into an active registration (inside its txn)."""
-    data: dict[str, Any] = application.form_data
-    institution = application.institution
-    person = application.person
-    assert institution is not None and person is not None
-    level = data["level_code"]
-    place = practice_division_for(institution, level)
-    reg = PracticeRegistration.objects.create(
+def _insert_registration(
+    application: Application, person: Person, institution: Institution, data: dict[str, Any], level: str, place: str
+) -> PracticeRegistration:
+    return PracticeRegistration.objects.create(
         person=person,
         profession=Profession.PHYSICIAN,
         level_code=level,
@@ -290,17 +282,33 @@ def create_practice_registration(application: Application, *, acting_user: User 
         registered_on=timezone.localdate(),
         source_application=application,
     )
-    changed = []
+
+
+def create_practice_registration(application: Application, *, acting_user: User | None) -> PracticeRegistration:
+    """Turn an approved first-registration application into an active registration (inside its txn)."""
+    data: dict[str, Any] = application.form_data
+    institution = application.institution
+    person = application.person
+    assert institution is not None and person is not None
+    level = data["level_code"]
+    place = practice_division_for(institution, level)
+    try:
+        with transaction.atomic():
+            reg = _insert_registration(application, person, institution, data, level, place)
+    except IntegrityError:
+        raise Conflict(_("该执业地点已有有效的执业注册。"), code="duplicate_registration") from None
+    changes: dict[str, dict[str, str]] = {}
     for attr in ("education", "school"):
         if data.get(attr) and getattr(person, attr) != data[attr]:
+            changes[attr] = {"old": getattr(person, attr), "new": data[attr]}
             setattr(person, attr, data[attr])
-            changed.append(attr)
-    if changed:
-        person.save(update_fields=[*changed, "updated_at"])
+    if changes:
+        person.save(update_fields=[*changes, "updated_at"])
     audit.record(
         EventType.REGISTRATION_CREATED, actor=acting_user, subject=reg,
         authority_id=application.authority_id, institution_id=institution.pk,
-        data={"certificate_no": reg.certificate_no, "application": application.number, "place": place},
+        data={"certificate_no": reg.certificate_no, "application": application.number, "place": place,
+              "person_changes": changes},
     )
     return reg
 

@@ -17,19 +17,47 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
+from medreg.accounts import services as accounts
+from medreg.core.conf import conf
 from medreg.core.errors import DomainError
 from medreg.people import services as people
 from medreg.people.choices import Profession
 from medreg.portals.views import NON_FIELD, render_domain_error
+from medreg.public import throttle
 
 REGISTER_FIELDS = ("name", "id_number", "phone", "username", "password", "password2", "profession")
 
 
 class MedRegLoginView(LoginView):
-    """Django's login view with the MedReg template; signed-in users go straight to their portal."""
+    """Django's login view with the MedReg template; signed-in users go straight to their portal.
+
+    Attempts are limited per client address and per login name, and every outcome is audited.
+    """
 
     template_name = "portals/auth/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        name = (request.POST.get("username") or "").strip().lower()
+        for decision in (
+            throttle.hit(request, "login", conf("LOGIN_RATE")),
+            throttle.hit(request, "login-name", conf("LOGIN_NAME_RATE"), identity=name),
+        ):
+            if not decision.allowed:
+                response = render(request, "public/throttled.html", {"retry_after": decision.retry_after},
+                                  status=429)
+                response["Retry-After"] = str(decision.retry_after)
+                return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        accounts.record_login(form.get_user())
+        return response
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        accounts.record_login_failure(self.request.POST.get("username") or "")
+        return super().form_invalid(form)
 
 
 class MedRegLogoutView(LogoutView):
@@ -47,6 +75,11 @@ def register(request: HttpRequest) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
+        decision = throttle.hit(request, "register", conf("REGISTER_RATE"))
+        if not decision.allowed:
+            response = render(request, "public/throttled.html", {"retry_after": decision.retry_after}, status=429)
+            response["Retry-After"] = str(decision.retry_after)
+            return response
         values = {
             f: (request.POST.get(f) or "").strip() for f in REGISTER_FIELDS if not f.startswith("password")
         }

@@ -44,13 +44,16 @@ class Decision:
     retry_after: int  # seconds until the window resets (0 when allowed)
 
 
-def hit(request: HttpRequest, scope: str, rate: str | None = None) -> Decision:
-    """Count one request from this client for ``scope``; refuse once the window's limit is passed."""
+def hit(request: HttpRequest, scope: str, rate: str | None = None, *, identity: str | None = None) -> Decision:
+    """Count one request from this client for ``scope``; refuse once the window's limit is passed.
+
+    ``identity`` counts by something other than the client address (e.g. the login name tried).
+    """
     parsed = parse_rate(rate or settings.MEDREG["PUBLIC_SEARCH_RATE"])
     now = int(time.time())
     window = now // parsed.period
     # The address is hashed so cache keys (and cache dumps) do not hold client IPs.
-    who = hashlib.sha256(client_ip(request).encode()).hexdigest()[:32]
+    who = hashlib.sha256((identity if identity is not None else client_ip(request)).encode()).hexdigest()[:32]
     key = f"medreg:throttle:{scope}:{who}:{window}"
     if cache.add(key, 1, timeout=parsed.period + 1):
         count = 1

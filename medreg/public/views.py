@@ -25,7 +25,8 @@ QR_MAX_CHARS = 8192
 
 
 def _throttled(request: HttpRequest, scope: str) -> HttpResponse | None:
-    decision = throttle.hit(request, scope, settings.MEDREG["PUBLIC_SEARCH_RATE"])
+    rate = settings.MEDREG["PUBLIC_VERIFY_RATE" if scope == "verify" else "PUBLIC_SEARCH_RATE"]
+    decision = throttle.hit(request, scope, rate)
     if decision.allowed:
         return None
     response = render(request, "public/throttled.html", {"retry_after": decision.retry_after}, status=429)

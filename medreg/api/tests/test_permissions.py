@@ -103,6 +103,8 @@ def expected_denial(actor: str, write: Write) -> int:
         return 401
     if actor not in VIEW or (write.authority_action and actor not in ACT):
         return 404  # existence does not leak
+    if write.state == Status.DRAFT:
+        return 404  # a draft is the applicant's alone until it is submitted
     return 403
 
 

@@ -10,6 +10,7 @@ from PIL import Image
 from medreg.accounts.choices import Role
 from medreg.applications import services as apps
 from medreg.applications.choices import Status
+from medreg.audit.choices import EventType
 from medreg.audit.models import AuditEvent
 from medreg.audit.services import verify_chain
 from medreg.core.errors import DomainError
@@ -89,3 +90,26 @@ def test_submission_requires_activation(world, physician):
     assert "not_activated" in [e.code for e in exc.value.errors]
     app.refresh_from_db()
     assert app.status == Status.DRAFT
+
+
+def test_a_draft_is_the_applicants_alone_and_one_per_item(world, physician):
+    from medreg.applications.models import Application
+
+    activate(world, physician)
+    app = draft(world, physician)
+    assert Application.objects.for_user(physician).filter(pk=app.pk).exists()
+    for staff in (world.hospital_admin, world.city.users[Role.CLERK], world.province.users[Role.SUPERVISION]):
+        assert not Application.objects.for_user(staff).filter(pk=app.pk).exists()
+    with pytest.raises(DomainError) as exc:
+        draft(world, physician)
+    assert exc.value.code == "open_application_exists"
+    apps.submit_application(app.pk, acting_user=physician)
+    assert Application.objects.for_user(world.hospital_admin).filter(pk=app.pk).exists()
+
+
+def test_editing_a_draft_audits_old_and_new_values_of_known_fields_only(world, physician):
+    activate(world, physician)
+    app = draft(world, physician)
+    apps.update_application(app.pk, acting_user=physician, data={"school": "大理大学", "<script>": "x"})
+    event = AuditEvent.objects.filter(subject_id=str(app.pk), event_type=EventType.APPLICATION_UPDATED).latest("seq")
+    assert event.data["changes"] == {"school": {"old": "昆明医科大学", "new": "大理大学"}}

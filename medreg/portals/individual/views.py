@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -35,7 +36,13 @@ from medreg.people import selectors as people_selectors
 from medreg.people import services as people
 from medreg.people.choices import AffiliationStatus
 from medreg.portals.individual import forms
-from medreg.portals.views import NON_FIELD, portal_required, raise_for_scope, render_domain_error
+from medreg.portals.views import (
+    NON_FIELD,
+    attachment_response,
+    portal_required,
+    raise_for_scope,
+    render_domain_error,
+)
 
 EDITABLE = (Status.DRAFT, Status.RETURNED, Status.CORRECTION)
 SEARCH_FIELD_NAMES = ("institution_id", "main_institution")
@@ -188,7 +195,10 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
         if note is None:
             raise Http404
         return render(request, "portals/individual/_notification.html", {"n": note})
-    return redirect(request.POST.get("next") or "portals:individual:notifications")
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = "portals:individual:notifications"
+    return redirect(target)
 
 
 # -- applying ---------------------------------------------------------------------------------------
@@ -481,9 +491,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
     att = app.attachments.filter(pk=attachment_id).first()
     if att is None:
         raise Http404
-    return FileResponse(
-        att.file.open("rb"), content_type=att.content_type, as_attachment=False, filename=att.original_name
-    )
+    return attachment_response(att)
 
 
 ACTION_MESSAGES = {

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from medreg.applications.models import Application, Attachment
+from medreg.applications.models import Application
+from medreg.portals.views import attachment_response  # noqa: E402,F401 - re-exported
 from medreg.reference import selectors as ref
 
 
@@ -92,21 +93,6 @@ def _as_int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def attachment_response(att: Attachment) -> FileResponse:
-    """Stream an uploaded material. Images open inline; anything else downloads.
-
-    The file's type was checked by content at upload; the sandbox CSP keeps a crafted file from
-    running script in our origin even so.
-    """
-    inline = att.content_type in ("image/jpeg", "image/png")
-    response = FileResponse(
-        att.file.open("rb"), content_type=att.content_type, as_attachment=not inline, filename=att.original_name
-    )
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def lines(value: str) -> list[str]:

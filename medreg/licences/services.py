@@ -227,7 +227,7 @@ def verify_qr(text: str, *, now: datetime | None = None) -> Verification:
     token = cose.verify_cwt(cose.decode_qr_payload(text), _resolve_key, now=now)
     claims = cose.parse_licence_claims(token.claims)
     lic = (
-        ELicence.objects.select_related("authority", "registration", "registration__main_institution")
+        ELicence.objects.select_related("authority", "signing_key", "registration", "registration__main_institution")
         .filter(identifier=claims.identifier)
         .first()
     )
@@ -245,6 +245,11 @@ def verify_qr(text: str, *, now: datetime | None = None) -> Verification:
     if lic is None:
         return Verification(False, "unknown", str(_("未登记")), str(_("签名有效，但登记库中没有这份证照。")),
                             now, facts, kid=token.kid.hex())
+    if lic.signing_key.kid != token.kid.hex():
+        # A valid signature by another trusted key over this licence's identifier: not ours to vouch for.
+        return Verification(False, "mismatch", str(_("签发密钥不符")),
+                            str(_("二维码的签发密钥与登记库中该证照的签发密钥不一致，不能确认其真实性。")),
+                            now, facts, issuer=lic.authority.name, kid=token.kid.hex())
     status = LicenceStatus(lic.status)
     reg = lic.registration
     if status == LicenceStatus.VALID and reg is not None and reg.status != "active":

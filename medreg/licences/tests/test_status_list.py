@@ -43,3 +43,14 @@ def test_trust_list_publishes_the_signing_key(client, world, physician):
     body = client.get("/api/v1/trust-list").json()
     assert lic.signing_key.kid in [k["kid"] for k in body["keys"]]
     assert all("PRIVATE" not in k["spki_pem"] for k in body["keys"])
+
+
+def test_a_licence_signed_by_another_trusted_key_is_not_vouched_for(world, physician):
+    lic = approved_licence(world, physician)
+    other = services.ensure_signing_key(world.other_province.authority, acting_user=None)
+    claims = cose.verify_cwt(cose.decode_qr_payload(lic.qr_payload), services._resolve_key,
+                             now=timezone.now()).claims
+    private = cose.load_private_key(other.private_key_pem.encode(), services._key_password())
+    forged = cose.encode_qr_payload(cose.sign_cwt(claims, private, bytes.fromhex(other.kid)))
+    result = services.verify_qr(forged)
+    assert result.valid is False and result.status == "mismatch"

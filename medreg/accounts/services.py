@@ -68,6 +68,8 @@ def create_authority(
         raise DomainError(_("请填写机关名称。"), code="required", field="name")
     if level not in AuthorityLevel.values:
         raise DomainError(_("级别无效。"), code="invalid", field="level")
+    if kind not in AuthorityKind.values:
+        raise DomainError(_("请选择机关类型。"), code="invalid", field="kind")
     division = None
     if level != AuthorityLevel.NATIONAL:
         division = Division.objects.filter(code=division_code or "", level=DIVISION_LEVEL[AuthorityLevel(level)]).first()

@@ -314,3 +314,134 @@ class DivisionOut(Schema):
     name: str
     level: str
     parent: str | None = None
+
+
+# -- people: self-registration and activation ---------------------------------------------------------------
+# Generous length guards only: the service validates every field and words the messages (the same ones the
+# portal shows), so the schema must not pre-empt it with pydantic's generic errors.
+class RegisterIn(StrictIn):
+    name: str = Field(max_length=60, description="The legal name, as on the ID card and the qualification")
+    id_number: str = Field(max_length=32, description="居民身份证号码; never echoed back in any response")
+    phone: str = Field(max_length=32, description="11-digit mainland mobile number; never echoed back")
+    username: str = Field(max_length=60)
+    password: str = Field(max_length=256)
+    profession: str = Field("physician", max_length=16, description="physician or nurse")
+
+
+class RegisterOut(Schema):
+    username: str
+    kind: str
+
+
+class ActivationRequestIn(StrictIn):
+    institution_id: int
+
+
+class ActivateIn(StrictIn):
+    institution_id: int
+    code: str = Field(max_length=16, description="The six-digit code the institution sent")
+
+
+class AffiliationInstitution(Schema):
+    id: int
+    name: str
+    contact_phone: str = Field(description="The institution's public office number")
+
+
+class AffiliationOut(Schema):
+    id: int
+    institution: AffiliationInstitution
+    status: str
+    status_label: str
+    requested_at: datetime
+    activated_at: datetime | None = None
+
+
+class ActivationRequestOut(Schema):
+    """A pending activation as the institution's staff see it: a masked phone, never the ID number."""
+
+    id: int
+    person_name: str
+    gender: str
+    gender_label: str
+    phone_masked: str
+    requested_at: datetime
+    code_expires_at: datetime | None = Field(None, description="Set once a code has been sent")
+
+
+class ActivationRequestPage(Schema):
+    items: list[ActivationRequestOut]
+    next_cursor: str | None = None
+
+
+class ActivationModeIn(StrictIn):
+    mode: str = Field(max_length=16, description="code (staff send a code) or auto (activate on request)")
+
+
+class ActivationModeOut(Schema):
+    institution: Ref
+    activation_mode: str
+    activation_mode_label: str
+
+
+class RosterRegistration(Schema):
+    certificate_no: str
+    status: str
+    status_label: str
+
+
+class RosterEntry(Schema):
+    affiliation_id: int
+    person_name: str
+    gender: str
+    gender_label: str
+    department: str
+    registration: RosterRegistration | None = Field(
+        None, description="The registration with this institution as main site: the active one, else the latest"
+    )
+
+
+class RosterPage(Schema):
+    items: list[RosterEntry]
+    next_cursor: str | None = None
+
+
+# -- accounts -----------------------------------------------------------------------------------------------
+class AuthorityIn(StrictIn):
+    name: str = Field(max_length=120)
+    level: str = Field(max_length=10, description="province, city or county (national for the system only)")
+    division_code: str | None = Field(None, max_length=6, description="GB/T 2260 code at that level")
+    uscc: str = Field("", max_length=18)
+    kind: Literal["commission", "approval_bureau"] = "commission"
+
+
+class AuthorityOut(Schema):
+    id: int
+    name: str
+    level: str
+    level_label: str
+    kind: str
+    kind_label: str
+    division_code: str
+    division_name: str
+    parent: Ref | None = None
+    uscc: str
+
+
+class AccountIn(StrictIn):
+    username: str = Field(max_length=60)
+    real_name: str = Field(max_length=60)
+    password: str = Field(max_length=256)
+    roles: list[str] = Field(max_length=10)
+    phone: str = Field("", max_length=32, description="Optional; stored encrypted and never echoed back")
+
+
+class AccountOut(Schema):
+    """A new account. The phone is not returned."""
+
+    id: int
+    username: str
+    kind: str
+    kind_label: str
+    real_name: str
+    roles: list[RoleOut]

@@ -19,11 +19,22 @@ from ninja.renderers import JSONRenderer
 from medreg.api import errors
 from medreg.api.auth import AUTH
 from medreg.api.docs import LocalSwagger
-from medreg.api.routers import applications, auth, institutions, items, me, reference, verify
+from medreg.api.routers import (
+    accounts,
+    applications,
+    auth,
+    institutions,
+    items,
+    me,
+    people,
+    reference,
+    verify,
+)
 
 DESCRIPTION = """
 MedReg REST API: the business-item catalogue, applications and their workflow, the caller's e-licences,
-and the public institution search and e-licence verification.
+self-registration and account activation, institution rosters, top-down account administration, and the
+public institution search and e-licence verification.
 
 * Systems authenticate with `Authorization: Bearer <token>` from `POST /api/v1/auth/token`; browsers
   signed in to the portal use their session (send the `X-CSRFToken` header on writes).
@@ -100,3 +111,5 @@ api.add_router("/me", me.router)
 api.add_router("/institutions", institutions.router)
 api.add_router("/verify", verify.router)
 api.add_router("/", reference.router)
+api.add_router("/", people.router)
+api.add_router("/", accounts.router)

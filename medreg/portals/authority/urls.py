@@ -16,6 +16,7 @@ urlpatterns = [
         for op in views.OPERATIONS
     ],
     path("admin/", views.admin, name="admin"),
+    path("admin/authority/", views.create_authority, name="create_authority"),
     path("admin/staff/", views.create_staff, name="create_staff"),
     path("admin/institution-account/", views.create_institution_account, name="create_institution_account"),
 ]

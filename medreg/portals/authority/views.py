@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from medreg.accounts import services as accounts
-from medreg.accounts.choices import Role
+from medreg.accounts.choices import AuthorityKind, AuthorityLevel, Role
 from medreg.accounts.models import Authority, Membership
 from medreg.applications import services as apps
 from medreg.applications.choices import Status
@@ -37,6 +37,7 @@ from medreg.core.scoping import scope_info
 from medreg.institutions.models import Institution
 from medreg.portals.institution._shared import attachment_response, form_rows, lines
 from medreg.portals.views import NON_FIELD, portal_required, render_domain_error
+from medreg.reference.models import Division
 
 PAGE_SIZE = 50
 NS = "portals:authority"
@@ -238,9 +239,43 @@ def _admin_scope(user: Any) -> tuple[list[Authority], list[Authority], list[Inst
     return own, managed, licensed
 
 
+LEVELS_BELOW = {
+    AuthorityLevel.NATIONAL: (AuthorityLevel.PROVINCE,),
+    AuthorityLevel.PROVINCE: (AuthorityLevel.CITY, AuthorityLevel.COUNTY),
+    AuthorityLevel.CITY: (AuthorityLevel.COUNTY,),
+    AuthorityLevel.COUNTY: (),
+}
+
+
+def _authority_choices(own: list[Authority]) -> tuple[list[tuple[str, Any]], list[dict[str, Any]]]:
+    """What the "create a subordinate authority" form offers: the levels below the admin's own, and the
+    divisions directly under the admin's division (provinces for a national admin), plus, for a province
+    admin, the counties under its cities. Only a short list for the form: the service decides.
+    """
+    levels: set[str] = set()
+    groups: list[dict[str, Any]] = []
+    for authority in sorted(own, key=lambda a: a.division_code):
+        below = LEVELS_BELOW[AuthorityLevel(authority.level)]
+        if not below:
+            continue
+        levels |= set(below)
+        if authority.level == AuthorityLevel.NATIONAL:
+            children = Division.objects.current().filter(parent__isnull=True, level=AuthorityLevel.PROVINCE)
+        else:
+            children = Division.objects.current().filter(parent_id=authority.division_code)
+        groups.append({"level": below[0], "label": AuthorityLevel(below[0]).label, "divisions": list(children)})
+        if AuthorityLevel.COUNTY in below[1:]:
+            counties = Division.objects.current().filter(parent__parent_id=authority.division_code).select_related(
+                "parent").order_by("code")
+            groups.append({"level": AuthorityLevel.COUNTY, "label": AuthorityLevel.COUNTY.label,
+                           "divisions": list(counties), "with_parent": True})
+    return [(lv.value, lv.label) for lv in AuthorityLevel if lv in levels], groups
+
+
 def _admin(request: HttpRequest, *, form: str = "", errors: dict[str, list[str]] | None = None,
            values: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
     own, managed, licensed = _admin_scope(request.user)
+    authority_levels, division_groups = _authority_choices(own)
     own_ids = {a.pk for a in own}
     staff: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()
     memberships = (
@@ -271,6 +306,10 @@ def _admin(request: HttpRequest, *, form: str = "", errors: dict[str, list[str]]
         "staff_errors": errors if form == "staff" else {}, "staff_values": values if form == "staff" else {},
         "institution_errors": errors if form == "institution" else {},
         "institution_values": values if form == "institution" else {},
+        "authority_levels": authority_levels, "division_groups": division_groups,
+        "authority_kinds": AuthorityKind.choices,
+        "authority_errors": errors if form == "authority" else {},
+        "authority_values": values if form == "authority" else {"kind": AuthorityKind.COMMISSION},
     }, status=status)
 
 
@@ -278,6 +317,28 @@ def _admin(request: HttpRequest, *, form: str = "", errors: dict[str, list[str]]
 @admin_page
 def admin(request: HttpRequest) -> HttpResponse:
     return _admin(request)
+
+
+AUTHORITY_FIELDS = ("name", "level", "division", "uscc", "kind")
+
+
+@require_POST
+@admin_page
+def create_authority(request: HttpRequest) -> HttpResponse:
+    """创建下级机关: a commission or approval bureau below one the user administers (the service checks)."""
+    values = {k: request.POST.get(k, "").strip() for k in AUTHORITY_FIELDS}
+    try:
+        if values["kind"] not in AuthorityKind.values:
+            raise DomainError(_("请选择机关类型。"), code="required", field="kind")
+        authority = accounts.create_authority(
+            acting_user=request.user, name=values["name"], level=values["level"],
+            division_code=values["division"] or None, uscc=values["uscc"], kind=values["kind"],
+        )
+    except DomainError as exc:
+        errors = render_domain_error(None, exc, fields=AUTHORITY_FIELDS, field_map={"division_code": "division"})
+        return _admin(request, form="authority", errors=errors, values=values, status=exc.status_code)
+    messages.success(request, _t("已创建下级机关“%(name)s”。") % {"name": authority.name})
+    return redirect(f"{NS}:admin")
 
 
 ACCOUNT_FIELDS = ("username", "real_name", "phone", "password", "roles")

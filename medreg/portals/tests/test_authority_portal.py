@@ -463,3 +463,102 @@ def test_detail_clock_runs_from_acceptance(client, world, app):
         body = login(client, world.city.users[Role.REVIEWER]).get(url("application", app.pk)).content.decode()
     assert 'data-state="running"' in body
     assert app.due_on.isoformat() in body
+
+
+# -- creating subordinate authorities -----------------------------------------------------------------
+def _authorities():
+    from medreg.accounts.models import Authority
+
+    return Authority.objects
+
+
+def _authority_form(**overrides) -> dict[str, str]:
+    data = {"name": "曲靖市卫生健康委员会", "level": AuthorityLevel.CITY, "division": "530300", "uscc": "",
+            "kind": "commission"}
+    data.update(overrides)
+    return data
+
+
+def test_admin_page_offers_levels_below_and_divisions_in_the_subtree(client, world):
+    body = login(client, world.province.users[Role.AUTHORITY_ADMIN]).get(url("admin")).content.decode()
+    form = body.split('id="authority-form"')[1].split("</form>")[0]
+    assert 'id="btn-create-authority"' in form
+    assert 'value="city"' in form and 'value="county"' in form and 'value="province"' not in form
+    assert 'value="530300"' in form  # a city of the province
+    assert 'value="530102"' in form  # a county under one of its cities
+    assert 'value="520100"' not in form  # nothing in another province
+    form = login(client, world.city.users[Role.AUTHORITY_ADMIN]).get(url("admin")).content.decode().split(
+        'id="authority-form"')[1].split("</form>")[0]
+    assert 'value="county"' in form and 'value="city"' not in form
+    assert 'value="530103"' in form and 'value="530302"' not in form  # only the city's own counties
+    # a county has no lower level: no form
+    assert 'id="authority-form"' not in login(client, world.county.users[Role.AUTHORITY_ADMIN]).get(
+        url("admin")).content.decode()
+
+
+def test_province_admin_creates_a_city_authority(client, world):
+    login(client, world.province.users[Role.AUTHORITY_ADMIN])
+    before = audit_count()
+    response = client.post(url("create_authority"), _authority_form(kind="approval_bureau"), follow=True)
+    assert response.redirect_chain[-1][0] == url("admin")
+    created = _authorities().get(name="曲靖市卫生健康委员会")
+    assert (created.level, created.division_code, created.kind) == ("city", "530300", "approval_bureau")
+    assert created.parent_id == world.province.authority.pk
+    body = response.content.decode()
+    assert "已创建下级机关" in body
+    assert f'id="authority-{created.pk}"' in body.split('id="subordinate-authorities"')[1].split("</table>")[0]
+    from medreg.audit.choices import EventType
+
+    assert AuditEvent.objects.filter(event_type=EventType.AUTHORITY_CREATED, subject_id=str(created.pk)).exists()
+    assert audit_count() == before + 1
+
+
+def test_authority_form_shows_field_errors_and_keeps_the_input(client, world):
+    login(client, world.province.users[Role.AUTHORITY_ADMIN])
+    before, count = audit_count(), _authorities().count()
+    response = client.post(url("create_authority"), _authority_form(name="", level="county", division="530300",
+                                                                     uscc="not-a-uscc"))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'id="form-errors"' in body and 'href="#field-authority_name"' in body
+    assert "请填写机关名称" in body
+    response = client.post(url("create_authority"), _authority_form(level="county", division="530300"))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'href="#field-authority_division"' in body and "行政区划代码与级别不符" in body
+    assert 'value="曲靖市卫生健康委员会"' in body  # the input is kept
+    response = client.post(url("create_authority"), _authority_form(kind="ministry"))
+    assert response.status_code == 400 and 'href="#field-authority_kind"' in response.content.decode()
+    assert audit_count() == before and _authorities().count() == count
+
+
+def test_city_admin_cannot_create_an_authority_in_another_province(client, world):
+    login(client, world.city.users[Role.AUTHORITY_ADMIN])
+    before, count = audit_count(), _authorities().count()
+    for data in (_authority_form(name="南明区卫生健康局", level="county", division="520102"),
+                 _authority_form(name="曲靖市卫生健康委员会", level="city", division="530300")):
+        response = client.post(url("create_authority"), data)
+        assert response.status_code == 403
+        body = response.content.decode()
+        assert 'id="form-errors"' in body and "只能为本辖区的下级机关创建账户" in body
+    assert not _authorities().filter(name__in=["南明区卫生健康局", "曲靖市卫生健康委员会"]).exists()
+    assert audit_count() == before and _authorities().count() == count
+
+
+def test_creating_an_authority_is_404_for_non_admins(client, world, physician):
+    data = _authority_form()
+    before, count = audit_count(), _authorities().count()
+    assert client.post(url("create_authority"), data).status_code == 302  # anonymous → login
+    for user in (physician, world.hospital_admin, world.province.users[Role.CLERK],
+                 world.province.users[Role.APPROVER], world.city.users[Role.SUPERVISION]):
+        assert login(client, user).post(url("create_authority"), data).status_code == 404, user
+    assert login(client, world.province.users[Role.AUTHORITY_ADMIN]).get(url("create_authority")).status_code == 405
+    assert audit_count() == before and _authorities().count() == count
+
+
+def test_authority_form_renders_in_english(client, world):
+    login(client, world.province.users[Role.AUTHORITY_ADMIN])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    form = client.get(url("admin")).content.decode().split('id="authority-form"')[1].split("</form>")[0]
+    assert "Name of the authority" in form and "Create a subordinate authority" in form
+    assert "Unified social credit code (optional)" in form

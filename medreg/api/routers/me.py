@@ -8,9 +8,9 @@ from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Router
 
-from medreg.accounts.choices import Role, UserKind
-from medreg.accounts.models import Membership
+from medreg.accounts.choices import UserKind
 from medreg.api.auth import caller
+from medreg.api.routers.accounts import account_out
 from medreg.api.schemas import LicenceOut, MeOut, Problem
 from medreg.core.scoping import scope_info
 from medreg.licences.choices import LicenceKind, LicenceStatus
@@ -31,26 +31,9 @@ def _label(choices: Any, value: str) -> str:
 def who_am_i(request: HttpRequest) -> dict[str, Any]:
     """The signed-in account. The person summary carries no ID number, birth date or phone."""
     user = caller(request)
-    memberships = (
-        Membership.objects.filter(user=user, is_active=True)
-        .select_related("authority", "institution")
-        .order_by("authority_id", "institution_id", "role")
-    )
     person = user.person if user.kind == UserKind.INDIVIDUAL else None
     return {
-        "username": user.username,
-        "kind": user.kind,
-        "kind_label": _label(UserKind, user.kind),
-        "real_name": user.real_name,
-        "roles": [
-            {
-                "role": m.role,
-                "label": _label(Role, m.role),
-                "authority": {"id": m.authority.pk, "name": m.authority.name} if m.authority else None,
-                "institution": {"id": m.institution.pk, "name": m.institution.name} if m.institution else None,
-            }
-            for m in memberships
-        ],
+        **account_out(user),
         "person": None if person is None else {
             "id": person.pk, "name": person.name, "gender": person.gender, "education": person.education,
             "school": person.school, "title": person.title,

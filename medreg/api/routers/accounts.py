@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 from ninja import Router
 from ninja.responses import Status
 
@@ -19,8 +18,8 @@ from medreg.accounts import services as accounts
 from medreg.accounts.choices import AuthorityKind, AuthorityLevel, Role, UserKind
 from medreg.accounts.models import Authority, Membership, User
 from medreg.api.auth import caller
+from medreg.api.helpers import choice_label, not_found
 from medreg.api.schemas import AccountIn, AccountOut, AuthorityIn, AuthorityOut, Problem
-from medreg.core.errors import NotFound
 from medreg.institutions.models import Institution
 
 router = Router(tags=["accounts"])
@@ -28,15 +27,6 @@ router = Router(tags=["accounts"])
 ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem}
 
 
-def _label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
-def _not_found() -> NotFound:
-    return NotFound(_("未找到该记录。"), code="not_found")
 
 
 def authority_out(a: Authority) -> dict[str, Any]:
@@ -44,9 +34,9 @@ def authority_out(a: Authority) -> dict[str, Any]:
         "id": a.pk,
         "name": a.name,
         "level": a.level,
-        "level_label": _label(AuthorityLevel, a.level),
+        "level_label": choice_label(AuthorityLevel, a.level),
         "kind": a.kind,
-        "kind_label": _label(AuthorityKind, a.kind),
+        "kind_label": choice_label(AuthorityKind, a.kind),
         "division_code": a.division_code,
         "division_name": a.division.name if a.division else "",
         "parent": {"id": a.parent.pk, "name": a.parent.name} if a.parent else None,
@@ -64,12 +54,12 @@ def account_out(user: User) -> dict[str, Any]:
         "id": user.pk,
         "username": user.username,
         "kind": user.kind,
-        "kind_label": _label(UserKind, user.kind),
+        "kind_label": choice_label(UserKind, user.kind),
         "real_name": user.real_name,
         "roles": [
             {
                 "role": m.role,
-                "label": _label(Role, m.role),
+                "label": choice_label(Role, m.role),
                 "authority": {"id": m.authority.pk, "name": m.authority.name} if m.authority else None,
                 "institution": {"id": m.institution.pk, "name": m.institution.name} if m.institution else None,
             }
@@ -98,7 +88,7 @@ def create_staff_account(request: HttpRequest, authority_id: int, payload: Accou
     user = caller(request)
     authority = Authority.objects.for_user(user, "view").filter(pk=authority_id).select_related("division").first()
     if authority is None:
-        raise _not_found()
+        raise not_found()
     account = accounts.create_staff_account(
         acting_user=user, authority=authority, username=payload.username, real_name=payload.real_name,
         password=payload.password, roles=payload.roles, phone=payload.phone,
@@ -114,7 +104,7 @@ def create_institution_account(request: HttpRequest, institution_id: int, payloa
     user = caller(request)
     institution = Institution.objects.for_user(user, "view").filter(pk=institution_id).first()
     if institution is None:
-        raise _not_found()
+        raise not_found()
     account = accounts.create_institution_account(
         acting_user=user, institution=institution, username=payload.username, real_name=payload.real_name,
         password=payload.password, roles=payload.roles, phone=payload.phone,

@@ -21,6 +21,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from medreg.api.auth import caller
+from medreg.api.helpers import choice_label
 from medreg.api.schemas import (
     AcceptIn,
     ApplicationCreateIn,
@@ -62,12 +63,6 @@ def _item_name(code: str) -> str:
         return code
 
 
-def _label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
 
 def summary_out(app: Application) -> dict[str, Any]:
     return {
@@ -76,7 +71,7 @@ def summary_out(app: Application) -> dict[str, Any]:
         "item_code": app.item_code,
         "item_name": _item_name(app.item_code),
         "status": app.status,
-        "status_label": _label(AppStatus, app.status),
+        "status_label": choice_label(AppStatus, app.status),
         "person_name": app.person.name if app.person else None,
         "institution": {"id": app.institution.pk, "name": app.institution.name} if app.institution else None,
         "authority": {"id": app.authority.pk, "name": app.authority.name},
@@ -108,7 +103,7 @@ def detail_out(app: Application) -> dict[str, Any]:
         "timeline": [
             {
                 "action": t.action,
-                "action_label": _label(Action, t.action),
+                "action_label": choice_label(Action, t.action),
                 "from_status": t.from_status,
                 "to_status": t.to_status,
                 "actor": t.actor_label,
@@ -123,7 +118,7 @@ def detail_out(app: Application) -> dict[str, Any]:
 
 def attachment_out(a: Attachment) -> dict[str, Any]:
     return {
-        "id": a.pk, "kind": a.kind, "kind_label": _label(AttachmentKind, a.kind), "original_name": a.original_name,
+        "id": a.pk, "kind": a.kind, "kind_label": choice_label(AttachmentKind, a.kind), "original_name": a.original_name,
         "content_type": a.content_type, "size": a.size, "sha256": a.sha256, "uploaded_at": a.uploaded_at,
     }
 

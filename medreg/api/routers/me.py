@@ -10,6 +10,7 @@ from ninja import Router
 
 from medreg.accounts.choices import UserKind
 from medreg.api.auth import caller
+from medreg.api.helpers import choice_label
 from medreg.api.routers.accounts import account_out
 from medreg.api.schemas import LicenceOut, MeOut, Problem
 from medreg.core.scoping import scope_info
@@ -19,12 +20,6 @@ from medreg.reference import selectors as ref
 
 router = Router(tags=["me"])
 
-
-def _label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
 
 
 @router.get("", response={200: MeOut, 401: Problem})
@@ -48,9 +43,9 @@ def licence_out(lic: ELicence) -> dict[str, Any]:
         "identifier": lic.identifier,
         "version": lic.version,
         "status": lic.status,
-        "status_label": _label(LicenceStatus, lic.status),
+        "status_label": choice_label(LicenceStatus, lic.status),
         "kind": lic.kind,
-        "kind_label": _label(LicenceKind, lic.kind),
+        "kind_label": choice_label(LicenceKind, lic.kind),
         "licence_no": lic.licence_no,
         "holder_name": lic.holder_name,
         "issued_at": lic.issued_at,

@@ -23,6 +23,7 @@ from pydantic import Field
 
 from medreg.accounts.choices import ActivationMode
 from medreg.api.auth import PublicRateThrottle, caller
+from medreg.api.helpers import choice_label, not_found
 from medreg.api.schemas import (
     ActivateIn,
     ActivationModeIn,
@@ -36,7 +37,7 @@ from medreg.api.schemas import (
     RegisterOut,
     RosterPage,
 )
-from medreg.core.errors import DomainError, NotFound
+from medreg.core.errors import DomainError
 from medreg.core.masking import mask_phone
 from medreg.institutions import services as institutions
 from medreg.institutions.models import Institution
@@ -67,15 +68,6 @@ def body_fields(renames: Mapping[str, str]) -> Iterator[None]:
         raise type(exc)(errors=items) from None
 
 
-def _label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
-def _not_found() -> NotFound:
-    return NotFound(_("未找到该记录。"), code="not_found")
 
 
 # -- cursor pagination (by id) ----------------------------------------------------------------------------------
@@ -105,7 +97,7 @@ def affiliation_out(aff: Affiliation) -> dict[str, Any]:
         "id": aff.pk,
         "institution": {"id": inst.pk, "name": inst.name, "contact_phone": inst.contact_phone},
         "status": aff.status,
-        "status_label": _label(AffiliationStatus, aff.status),
+        "status_label": choice_label(AffiliationStatus, aff.status),
         "requested_at": aff.requested_at,
         "activated_at": aff.activated_at,
     }
@@ -129,7 +121,7 @@ def _staff_institution(request: HttpRequest, institution_id: int) -> Institution
     """The institution, if the caller is its staff; else 404 (authority staff use the authority side)."""
     inst = Institution.objects.for_user(caller(request), "view", via="institution").filter(pk=institution_id).first()
     if inst is None:
-        raise _not_found()
+        raise not_found()
     return inst
 
 
@@ -210,7 +202,7 @@ def set_activation_mode(request: HttpRequest, institution_id: int, payload: Acti
     return {
         "institution": {"id": inst.pk, "name": inst.name},
         "activation_mode": inst.activation_mode,
-        "activation_mode_label": _label(ActivationMode, inst.activation_mode),
+        "activation_mode_label": choice_label(ActivationMode, inst.activation_mode),
     }
 
 
@@ -247,7 +239,7 @@ def institution_roster(request: HttpRequest, institution_id: int, params: Query[
             "registration": None if reg is None else {
                 "certificate_no": reg.certificate_no,
                 "status": reg.status,
-                "status_label": _label(RegistrationStatus, reg.status),
+                "status_label": choice_label(RegistrationStatus, reg.status),
             },
         })
     return {"items": items, "next_cursor": next_cursor}

@@ -136,7 +136,9 @@ LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "medreg" / "locale"]
+# medreg/locale plus one catalogue per work stream under medreg/locales/<stream>/locale (kept apart so
+# parallel work on shared apps never edits the same .po file).
+LOCALE_PATHS = [BASE_DIR / "medreg" / "locale", *sorted((BASE_DIR / "medreg" / "locales").glob("*/locale"))]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from medreg.accounts.models import Authority, User
     from medreg.applications.models import Application
     from medreg.institutions.models import Institution
-    from medreg.people.models import Person
+    from medreg.people.models import Person, PracticeRegistration
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,14 @@ class FieldSpec:
 
     name: str
     label: str | Promise
-    kind: str  # text | choice | multichoice | institution | qualification | division | boolean
+    kind: str  # text | choice | multichoice | institution | qualification | division | boolean | date
+    #            | registration (one of the applicant's own registrations) | practice_site (a filed site)
     required: bool = True
     help_text: str | Promise = ""
     choices_table: str | None = None  # reference code table for choice fields
     autofill: str | None = None  # where the value comes from (archive, qualification, institution)
     max_length: int | None = None
+    options: tuple[tuple[str, str | Promise], ...] = ()  # static choices for "choice" fields without a table
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Parties:
     person: Person | None
     institution: Institution | None
     authority: Authority
+    co_institution: Institution | None = None  # a second institution that must confirm too
+    target_registration: PracticeRegistration | None = None  # the registration the application changes
 
 
 @dataclass
@@ -69,6 +73,10 @@ class BusinessItem(ABC):
     @property
     def needs_institution_confirmation(self) -> bool:
         return Stage.INSTITUTION in self.review_chain
+
+    def offered_to(self, person: Person) -> bool:
+        """Whether the personal side offers the item to ``person`` now (e.g. 延续注册 only near expiry)."""
+        return True
 
     # Hooks ---------------------------------------------------------------------------------
     def initial_data(self, *, user: User) -> dict[str, Any]:

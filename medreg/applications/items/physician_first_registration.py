@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from medreg.applications.choices import AttachmentKind, Stage, Subject
 from medreg.applications.items.base import AttachmentSpec, BusinessItem, FieldSpec, Parties
+from medreg.core.conf import conf
 from medreg.core.errors import DomainError, ErrorItem
 
 if TYPE_CHECKING:
@@ -46,6 +48,8 @@ class PhysicianFirstRegistration(BusinessItem):
     attachments = (
         AttachmentSpec(AttachmentKind.PHOTO, images_only=True, help_text=_("近6个月二寸白底免冠正面照片，JPEG或PNG")),
         AttachmentSpec(AttachmentKind.EMPLOYMENT_PROOF, help_text=_("主要执业机构出具的拟聘用证明，PDF、JPEG或PNG")),
+        AttachmentSpec(AttachmentKind.TRAINING_PROOF, required=False,
+                       help_text=_("取得医师资格超过两年未注册的，须提交6个月临床培训及考核合格证明")),
     )
     materials_note = _("医师执业注册申请审核表由系统根据填报信息生成，无需另行提交纸质表格。")
 
@@ -157,14 +161,39 @@ class PhysicianFirstRegistration(BusinessItem):
         return Parties(person=user.person, institution=inst, authority=inst.licensing_authority)
 
     def prechecks(self, application: Application) -> list[ErrorItem]:
+        from medreg.applications.items import _physician as P
         from medreg.people import rules
 
-        return rules.first_registration_problems(
+        problems = rules.first_registration_problems(
             person=application.person,
             institution=application.institution,
             level_code=application.form_data.get("level_code", ""),
             exclude_application=application,
         )
+        problems += P.person_bars(application.person)
+        problems += self._training_problems(application)
+        return problems
+
+    def _training_problems(self, application: Application) -> list[ErrorItem]:
+        """[K] 2017 办法 第12条: a qualification obtained more than two years ago, never registered, needs proof
+        of six months' training and assessment."""
+        from medreg.people import eligibility
+        from medreg.people.models import QualificationRecord
+
+        qual = QualificationRecord.objects.filter(pk=application.form_data.get("qualification")).first()
+        person = application.person
+        if qual is None or person is None or person.registrations.filter(profession="physician").exists():
+            return []
+        years = conf("PHYSICIAN_TRAINING_AFTER_YEARS")
+        if timezone.localdate() < eligibility.add_years(qual.obtained_on, years):
+            return []
+        if application.attachments.filter(kind=AttachmentKind.TRAINING_PROOF).exists():
+            return []
+        return [ErrorItem(
+            "training_required",
+            _("取得医师资格已超过%(years)s年未注册，须提交在上级医疗机构进行6个月临床培训并考核合格的证明。"),
+            field="attachments", params={"years": years},
+        )]
 
     def on_approve(self, application: Application, *, acting_user: User | None) -> dict[str, Any]:
         from medreg.licences import services as licences

@@ -77,6 +77,33 @@ def institution_label(inst: Institution) -> str:
     return " · ".join(bits)
 
 
+def registration_label(reg: Any) -> str:
+    """证书编号 · 执业地点 · 主要执业机构 · 状态 (what a person needs to tell their registrations apart)."""
+    bits = [reg.certificate_no, reg.practice_division.name, reg.main_institution.name]
+    if reg.status != "active":
+        bits.append(str(reg.get_status_display()))
+    return " · ".join(bits)
+
+
+def person_registrations(person: Person, profession: str = "") -> list[Any]:
+    """The person's active or suspended registrations (of one profession when given)."""
+    qs = person.registrations.filter(status__in=["active", "suspended"])
+    if profession:
+        qs = qs.filter(profession=profession)
+    return list(qs.select_related("practice_division", "main_institution").order_by("registered_on"))
+
+
+def site_label(site: Any) -> str:
+    end = site.end_on.isoformat() if site.end_on else gettext("长期")
+    return f"{site.institution.name} · {site.start_on.isoformat()}—{end}"
+
+
+def person_filed_sites(person: Person) -> list[Any]:
+    return list(
+        person.practice_sites.filter(kind="filed", status="active").select_related("institution").order_by("start_on")
+    )
+
+
 def _as_int(value: Any) -> int | None:
     try:
         return int(value)
@@ -203,6 +230,16 @@ def _field_view(
         fv.type = "select"
         if spec.choices_table:
             fv.options = [(c.code, c.label(_lang())) for c in ref.codes(spec.choices_table)]
+        else:
+            fv.options = [(value, str(label)) for value, label in spec.options]
+    elif spec.kind == "registration":
+        fv.type = "select"
+        fv.options = [(str(r.pk), registration_label(r)) for r in person_registrations(person, str(spec.choices_table or ""))]
+    elif spec.kind == "practice_site":
+        fv.type = "select"
+        fv.options = [(str(s.pk), site_label(s)) for s in person_filed_sites(person)]
+    elif spec.kind == "date":
+        fv.type = "date"
     elif spec.kind == "boolean":
         fv.type = "checkbox"
         fv.value = raw in (True, "true", "on", "1", 1)
@@ -234,6 +271,19 @@ def summary_rows(
             shown = "、".join(code_label(table, c) if table else str(c) for c in codes)
         elif spec.kind == "choice" and spec.choices_table and raw:
             shown = code_label(spec.choices_table, raw)
+        elif spec.kind == "choice" and spec.options and raw not in (None, ""):
+            shown = next((str(label) for value, label in spec.options if value == str(raw)), str(raw))
+        elif spec.kind == "registration" and raw not in (None, ""):
+            from medreg.people.models import PracticeRegistration
+
+            reg = PracticeRegistration.objects.select_related("practice_division", "main_institution").filter(
+                pk=_as_int(raw) or 0).first()
+            shown = registration_label(reg) if reg else ""
+        elif spec.kind == "practice_site" and raw not in (None, ""):
+            from medreg.people.models import PracticeSite
+
+            site = PracticeSite.objects.select_related("institution").filter(pk=_as_int(raw) or 0).first()
+            shown = site_label(site) if site else ""
         elif spec.kind == "boolean":
             shown = gettext("是") if raw else gettext("否")
         else:

@@ -29,8 +29,14 @@ from medreg.core.errors import DomainError, PermissionDenied
 from medreg.core.models import Counter
 from medreg.core.pii import blind_index
 from medreg.core.scoping import scope_info
-from medreg.people.choices import AffiliationStatus, Profession, QualificationSource, RegistrationStatus
-from medreg.people.models import Affiliation, Person, PracticeRegistration, QualificationRecord
+from medreg.people.choices import (
+    AffiliationStatus,
+    Profession,
+    QualificationSource,
+    RegistrationStatus,
+    SiteKind,
+)
+from medreg.people.models import Affiliation, Person, PracticeRegistration, PracticeSite, QualificationRecord
 from medreg.people.rules import practice_division_for
 from medreg.people.services import CATEGORY_CERT_CODES, id_index
 
@@ -320,7 +326,7 @@ def _import_batch(
         )
         for r, p in zip(rows, persons, strict=True)
     ])
-    PracticeRegistration.objects.bulk_create([
+    registrations = PracticeRegistration.objects.bulk_create([
         PracticeRegistration(
             person=p, profession=r.rec.profession, level_code=r.rec.level_code, category_code=r.rec.category_code,
             scope_codes=r.scopes, practice_division_id=r.place, main_institution=r.institution,
@@ -332,6 +338,15 @@ def _import_batch(
             ),
         )
         for r, p in zip(rows, persons, strict=True)
+    ])
+    # every registration practises at its main institution from the day it was registered
+    PracticeSite.objects.bulk_create([
+        PracticeSite(
+            registration=reg, person=p, institution=r.institution, kind=SiteKind.MAIN, start_on=reg.registered_on,
+            scope_codes=reg.scope_codes, authority_id=reg.authority_id,
+            authority_division_code=reg.authority_division_code,
+        )
+        for r, p, reg in zip(rows, persons, registrations, strict=True)
     ])
 
     physicians = sum(1 for r in rows if r.rec.profession == Profession.PHYSICIAN)

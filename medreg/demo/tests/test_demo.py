@@ -74,6 +74,8 @@ def test_practitioner_records_are_valid(demo):
         assert people.id_index(cid.number) == person.id_index and cid.gender == person.gender
         assert reg.status == "active" and reg.authority_id == reg.main_institution.licensing_authority_id
         assert Affiliation.objects.filter(person=person, institution=reg.main_institution, status="active").exists()
+        main_site = reg.sites.get(kind="main", status="active")
+        assert (main_site.institution_id, main_site.start_on) == (reg.main_institution_id, reg.registered_on)
         if reg.profession == "physician":
             identifiers.validate_practice_certificate_no(reg.certificate_no)
             qual = person.qualifications.get(profession="physician")

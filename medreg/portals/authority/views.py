@@ -129,7 +129,20 @@ def _allowed_actions(user: Any, app: Application) -> dict[str, bool]:
         "review": reviewer and app.status == Status.ACCEPTED,
         "approve": approver and app.status == Status.REVIEWED,
         "refuse": approver and app.status == Status.REVIEWED,
+        "extend": approver and app.accepted_on is not None and not app.extension_days
+        and app.status in (Status.ACCEPTED, Status.REVIEWED, Status.CORRECTION),
     }
+
+
+def _findings(app: Application) -> list[str]:
+    """What the item's pre-checks find now (不予注册 grounds, a changed registration ...), shown to the
+    reviewer and the approver before they decide, and offered as the grounds of a refusal."""
+    if app.status not in (Status.RECEIVED, Status.ACCEPTED, Status.REVIEWED):
+        return []
+    from medreg.applications.services import conflicting_decisions
+
+    problems = app.item.prechecks(app) + conflicting_decisions(app)
+    return [p.render() for p in problems]
 
 
 def _detail(request: HttpRequest, app: Application, *, op: str = "", errors: dict[str, list[str]] | None = None,
@@ -137,7 +150,11 @@ def _detail(request: HttpRequest, app: Application, *, op: str = "", errors: dic
     actions = _allowed_actions(request.user, app)
     timeline = list(app.timeline.all())
     open_pause = next((p for p in app.clock_pauses.all() if p.ended_on is None), None)
+    findings = _findings(app)
+    if actions.get("refuse") and findings and not (values or {}).get("refuse_grounds"):
+        values = {**(values or {}), "refuse_grounds": "\n".join(findings)}
     return _render(request, "portals/authority/application_detail.html", {
+        "findings": findings,
         "section": "queue", "application": app, "app": app, "item": app.item, "rows": form_rows(app),
         "attachments": list(app.attachments.all()), "timeline": timeline,
         "clock": clock_view(app, today=_today()), "actions": actions, "any_action": any(actions.values()),
@@ -167,12 +184,13 @@ OPERATIONS = {
     "review": _("审核意见已提交。"),
     "approve": _("已准予许可，电子证照已生成。"),
     "refuse": _("已作出不予许可决定。"),
+    "extend": _("办理期限已延长。"),
 }
 
 
 OP_FIELDS = {
     "accept": ("comment",), "correction": ("items", "comment"), "review": ("opinion", "recommend"),
-    "approve": ("comment",), "refuse": ("reason", "grounds"),
+    "approve": ("comment",), "refuse": ("reason", "grounds"), "extend": ("reason",),
 }
 
 
@@ -189,6 +207,8 @@ def _run(op: str, pk: int, user: Any, values: dict[str, str]) -> None:
         apps.approve_application(pk, acting_user=user, comment=values["comment"])
     elif op == "refuse":
         apps.refuse_application(pk, acting_user=user, reason=values["reason"], grounds=lines(values["grounds"]))
+    elif op == "extend":
+        apps.extend_deadline(pk, acting_user=user, reason=values["reason"])
     else:  # pragma: no cover - the URLconf only routes the names above
         raise Http404
 

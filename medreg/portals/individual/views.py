@@ -45,7 +45,19 @@ from medreg.portals.views import (
 )
 
 EDITABLE = (Status.DRAFT, Status.RETURNED, Status.CORRECTION)
-SEARCH_FIELD_NAMES = ("institution_id", "main_institution")
+def _search_field_names() -> set[str]:
+    """Radio names an institution search may fill: the activation form's, and every item's institution fields."""
+    from medreg.applications.items import all_items
+
+    return {"institution_id"} | {f.name for item in all_items() for f in item.fields if f.kind == "institution"}
+
+
+def _institution_query(item: Any, post: Any) -> str:
+    """The no-JavaScript search box of the item's institution field(s) that was filled in."""
+    for spec in item.fields:
+        if spec.kind == "institution" and (post.get(f"{spec.name}_q") or "").strip():
+            return str(post.get(f"{spec.name}_q")).strip()
+    return ""
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -55,7 +67,10 @@ def _is_htmx(request: HttpRequest) -> bool:
 def _items_for(person: Any) -> list[Any]:
     """Business items a person may apply for: individual items of a profession they are qualified in."""
     professions = set(person.qualifications.values_list("profession", flat=True))
-    return [i for i in all_items() if i.applicant == "individual" and str(i.subject) in professions]
+    return [
+        i for i in all_items()
+        if i.applicant == "individual" and str(i.subject) in professions and i.offered_to(person)
+    ]
 
 
 # -- dashboard and activation --------------------------------------------------------------------------
@@ -100,7 +115,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def institution_search(request: HttpRequest) -> HttpResponse:
     """htmx: institutions matching ``q`` as radio options named ``name`` (public data)."""
     name = request.GET.get("name", "institution_id")
-    if name not in SEARCH_FIELD_NAMES:
+    if name not in _search_field_names():
         name = "institution_id"
     q = (request.GET.get("q") or request.GET.get(f"{name}_q") or "").strip()
     results = search_institutions(q, limit=20)
@@ -231,7 +246,7 @@ def apply(request: HttpRequest, item_code: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         values = forms.parse_item_data(item, request.POST)
-        search_q = (request.POST.get("main_institution_q") or "").strip()
+        search_q = _institution_query(item, request.POST)
         if request.POST.get("action") == "search_institution":
             search_results = search_institutions(search_q, limit=20)
         else:
@@ -428,7 +443,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     app = _my_application(request, pk)
     item = app.item
     values = forms.parse_item_data(item, request.POST)
-    search_q = (request.POST.get("main_institution_q") or "").strip()
+    search_q = _institution_query(item, request.POST)
     if request.POST.get("action") == "search_institution":
         ctx = _detail_context(
             request,

@@ -182,16 +182,16 @@ def _applications(request: HttpRequest) -> Any:
     authority's subtree through this portal.
     """
     ids = sorted(scope_info(request.user).institution_ids)
-    return Application.objects.for_user(request.user, "view", via="institution").filter(institution_id__in=ids).exclude(
-        status=Status.DRAFT
-    )
+    return Application.objects.for_user(request.user, "view", via="institution").filter(
+        Q(institution_id__in=ids) | Q(co_institution_id__in=ids)  # the old main institution confirms a move too
+    ).exclude(status=Status.DRAFT)
 
 
 @require_GET
 @institution_page
 def applications(request: HttpRequest) -> HttpResponse:
     current = _current(request)
-    qs = _applications(request).filter(institution=current.institution)
+    qs = _applications(request).filter(Q(institution=current.institution) | Q(co_institution=current.institution))
     status = request.GET.get("status", "")
     if status and status in Status.values:
         qs = qs.filter(status=status)
@@ -216,9 +216,16 @@ def _get_application(request: HttpRequest, pk: int) -> Application:
 def _detail(request: HttpRequest, app: Application, *, errors: dict[str, list[str]] | None = None,
             values: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
     current = _current_for(request, app)
-    can_decide = app.status == Status.SUBMITTED and any(
-        scope_info(request.user).has_role(r, institution_id=app.institution_id)
-        for r in (Role.INSTITUTION_ADMIN, Role.INSTITUTION_REVIEWER)
+    info = scope_info(request.user)
+
+    def staff_at(inst_id: int | None) -> bool:
+        return inst_id is not None and any(
+            info.has_role(r, institution_id=inst_id) for r in (Role.INSTITUTION_ADMIN, Role.INSTITUTION_REVIEWER))
+
+    # each of the (one or two) confirming institutions decides once
+    can_decide = app.status == Status.SUBMITTED and (
+        (staff_at(app.institution_id) and app.institution_confirmed_at is None)
+        or (staff_at(app.co_institution_id) and app.co_confirmed_at is None)
     )
     return render(request, "portals/institution/application_detail.html", _base(
         current, "applications", application=app, app=app, item=app.item, rows=form_rows(app),
@@ -231,7 +238,7 @@ def _current_for(request: HttpRequest, app: Application) -> Current:
     """The current institution is the application's own (the user is staff there, or it'd be 404)."""
     info = scope_info(request.user)
     choices = list(Institution.objects.filter(pk__in=sorted(info.institution_ids)).order_by("name"))
-    inst = next((i for i in choices if i.pk == app.institution_id), choices[0])
+    inst = next((i for i in choices if i.pk in (app.institution_id, app.co_institution_id)), choices[0])
     return Current(inst, choices, info.has_role(Role.INSTITUTION_ADMIN, institution_id=inst.pk))
 
 

@@ -224,6 +224,7 @@ OPERATIONS = {
     "review": {"opinion": "同意", "recommend": "approve"},
     "approve": {"comment": ""},
     "refuse": {"reason": "不符合条件"},
+    "extend": {"reason": "需要现场核查"},
 }
 
 
@@ -562,3 +563,22 @@ def test_authority_form_renders_in_english(client, world):
     form = client.get(url("admin")).content.decode().split('id="authority-form"')[1].split("</form>")[0]
     assert "Name of the authority" in form and "Create a subordinate authority" in form
     assert "Unified social credit code (optional)" in form
+
+
+def test_the_approver_extends_the_limit_from_the_detail_page(client, world, app):
+    apps.accept_application(app.pk, acting_user=world.city.users[Role.CLERK])
+    app.refresh_from_db()
+    due = app.due_on
+    # the clerk sees no extension form; the approver does
+    assert 'id="extend-form"' not in login(client, world.city.users[Role.CLERK]).get(url("application", app.pk)).content.decode()
+    login(client, world.city.users[Role.APPROVER])
+    assert 'id="extend-form"' in client.get(url("application", app.pk)).content.decode()
+    before = audit_count()
+    response = client.post(url("extend", app.pk), {"reason": " "})
+    assert response.status_code == 400 and "请填写延长期限的理由" in response.content.decode()
+    assert audit_count() == before
+    response = client.post(url("extend", app.pk), {"reason": "需要现场核查"}, follow=True)
+    app.refresh_from_db()
+    assert app.extension_days == 10 and app.due_on == calendar.add_working_days(due, 10)
+    body = response.content.decode()
+    assert "办理期限已延长" in body and 'id="extend-form"' not in body

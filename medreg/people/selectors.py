@@ -44,6 +44,23 @@ def active_registrations(person: Person) -> list[PracticeRegistration]:
     )
 
 
+def registrations_with_sites(person: Person) -> list[PracticeRegistration]:
+    """The person's active and suspended registrations, each with its practice sites (main and filed) in
+    ``site_list``: current ones first, then past ones, newest first."""
+    from django.db.models import Prefetch
+
+    from medreg.people.models import PracticeSite
+
+    sites = PracticeSite.objects.select_related("institution").order_by("status", "-start_on")
+    regs = list(
+        person.registrations.filter(status__in=[RegistrationStatus.ACTIVE, RegistrationStatus.SUSPENDED])
+        .select_related("main_institution", "practice_division", "authority")
+        .prefetch_related(Prefetch("sites", queryset=sites, to_attr="site_list"))
+        .order_by("registered_on")
+    )
+    return regs
+
+
 def archive(person: Person) -> dict[str, Any]:
     """The person's living archive: qualifications, affiliations, registrations, licences, applications."""
     return {

@@ -94,6 +94,7 @@ def _dashboard_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "inbox": inbox,
         "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
         "items": _items_for(person),
+        "registrations": people_selectors.registrations_with_sites(person),
         "open_apps": open_apps,
         "search_q": "",
         "search_results": None,

@@ -172,6 +172,12 @@ class ApplicationDetail(ApplicationSummary):
     refusal_grounds: list[str]
     review_opinion: str
     correction_items: list[str]
+    extension_days: int = Field(0, description="Working days added to the limit by the approver (once, 行政许可法 42)")
+    extension_reason: str = ""
+    co_institution: str | None = Field(
+        None, description="The former main institution, which confirms a change of main institution too")
+    institution_confirmed_at: datetime | None = None
+    co_institution_confirmed_at: datetime | None = None
     clock: ClockOut
     attachments: list[AttachmentOut]
     timeline: list[TimelineOut]
@@ -219,6 +225,10 @@ class ApproveIn(StrictIn):
 class RefuseIn(StrictIn):
     reason: str
     grounds: list[str] = Field(default_factory=list, max_length=20)
+
+
+class ExtendIn(StrictIn):
+    reason: str
 
 
 # -- the caller ---------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from medreg.api.schemas import (
     AttachmentOut,
     ConfirmIn,
     CorrectionIn,
+    ExtendIn,
     Problem,
     RefuseIn,
     ResubmitIn,
@@ -95,6 +96,11 @@ def detail_out(app: Application) -> dict[str, Any]:
         "refusal_grounds": list(app.refusal_grounds or []),
         "review_opinion": app.review_opinion,
         "correction_items": list(open_pause.items) if open_pause else [],
+        "extension_days": app.extension_days,
+        "extension_reason": app.extension_reason,
+        "co_institution": app.co_institution.name if app.co_institution_id else None,
+        "institution_confirmed_at": app.institution_confirmed_at,
+        "co_institution_confirmed_at": app.co_confirmed_at,
         "clock": {
             "due_on": clock.due_on, "remaining": clock.remaining, "running": clock.running,
             "overdue": clock.overdue, "near_due": clock.near_due,
@@ -223,6 +229,7 @@ ACTIONS: dict[str, tuple[type[Schema], str]] = {
     "review": (ReviewIn, "Record the review opinion and recommendation (authority reviewer)."),
     "approve": (ApproveIn, "Approve; the registration and the e-licence are issued (authority approver)."),
     "refuse": (RefuseIn, "Refuse with reasons and grounds (authority approver)."),
+    "extend": (ExtendIn, "Extend the limit once by 10 working days, with a reason (authority approver)."),
 }
 
 

@@ -95,6 +95,8 @@ WRITES = [
           authority_action=True),
     Write("refuse", Status.REVIEWED, "city_approver", "post", "/applications/{id}/actions/refuse",
           {"reason": "不符合条件", "grounds": ["医师法第十六条"]}, authority_action=True),
+    Write("extend", Status.ACCEPTED, "city_approver", "post", "/applications/{id}/actions/extend",
+          {"reason": "需要现场核查"}, authority_action=True),
 ]
 
 

@@ -578,6 +578,10 @@ def build_demo(config: DemoConfig = DemoConfig(), *, log: Callable[[str], None] 
         _make_newcomer_records(ctx)
         say("医师首次执业注册申请 (applications in every workflow state)…")
         _build_applicants(ctx, result)
+        from medreg.demo.physician_items import build_physician_items
+
+        say("医师变更注册与多机构备案 (changes and additional-institution filings)…")
+        build_physician_items(ctx, result)
         result.accounts = list(ctx.accounts)
         result.counts = _counts()
         audit.record(

@@ -93,12 +93,23 @@ def test_practitioner_records_are_valid(demo):
 def test_applications_stand_in_every_workflow_state(demo):
     states = set(Application.objects.filter(item_code="PHY-REG-FIRST").values_list("status", flat=True))
     assert states == set(Status.values)
-    for app in Application.objects.filter(status=Status.APPROVED):
-        lic = app.result_registration.licences.get()
+    first = Application.objects.filter(item_code="PHY-REG-FIRST")
+    for app in first.filter(status=Status.APPROVED):
+        lic = app.result_registration.licences.get(status="valid")
         assert licences.verify_qr(lic.qr_payload).valid
-    for app in Application.objects.exclude(status=Status.DRAFT):
+    for app in first.exclude(status=Status.DRAFT):
         assert app.attachments.filter(kind="photo").exists()
     assert Application.objects.get(status=Status.CORRECTION).clock_pauses.filter(ended_on__isnull=True).exists()
+
+
+def test_an_approved_physician_has_a_filed_site_and_a_change_waiting_for_the_decision(demo):
+    from medreg.people.models import PracticeSite
+
+    filed = PracticeSite.objects.get(kind="filed", person__user__username="dr_approved")
+    assert filed.status == "active" and filed.end_on is not None
+    assert filed.institution.licensing_authority_id == filed.authority_id
+    change = Application.objects.get(item_code="PHY-REG-CHANGE")
+    assert change.status == Status.REVIEWED and change.target_registration_id == filed.registration_id
 
 
 def test_a_second_run_creates_nothing(demo):

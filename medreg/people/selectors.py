@@ -52,7 +52,7 @@ def registrations_with_sites(person: Person) -> list[PracticeRegistration]:
     from medreg.people.models import PracticeSite
 
     sites = PracticeSite.objects.select_related("institution").order_by("status", "-start_on")
-    regs = list(
+    regs: list[PracticeRegistration] = list(
         person.registrations.filter(status__in=[RegistrationStatus.ACTIVE, RegistrationStatus.SUSPENDED])
         .select_related("main_institution", "practice_division", "authority")
         .prefetch_related(Prefetch("sites", queryset=sites, to_attr="site_list"))

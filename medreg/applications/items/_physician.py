@@ -68,23 +68,22 @@ def own_registration(
     """One of the applicant's own registrations (never anyone else's: a foreign id is simply not found)."""
     from medreg.people.models import PracticeRegistration
 
-    if user.person_id is None or as_int(raw) is None:
+    pk = as_int(raw)
+    if user.person_id is None or pk is None:
         return None
     return (
         PracticeRegistration.objects.select_related("main_institution", "practice_division", "authority")
-        .filter(pk=as_int(raw), person_id=user.person_id, profession=profession, status__in=statuses).first()
+        .filter(pk=pk, person_id=user.person_id, profession=profession, status__in=statuses).first()
     )
 
 
 def active_institution(raw: Any) -> Institution | None:
     from medreg.institutions.models import Institution
 
-    if as_int(raw) is None:
+    pk = as_int(raw)
+    if pk is None:
         return None
-    return (
-        Institution.objects.select_related("licensing_authority", "division")
-        .filter(pk=as_int(raw), status="active").first()
-    )
+    return Institution.objects.select_related("licensing_authority", "division").filter(pk=pk, status="active").first()
 
 
 def within_place(reg: PracticeRegistration, inst: Institution) -> bool:

@@ -20,10 +20,11 @@ if TYPE_CHECKING:
 def _own_site(user: User, raw: Any) -> PracticeSite | None:
     from medreg.people.models import PracticeSite
 
-    if user.person_id is None or P.as_int(raw) is None:
+    pk = P.as_int(raw)
+    if user.person_id is None or pk is None:
         return None
     return PracticeSite.objects.select_related("registration__main_institution", "authority", "institution").filter(
-        pk=P.as_int(raw), person_id=user.person_id, kind="filed", status="active").first()
+        pk=pk, person_id=user.person_id, kind="filed", status="active").first()
 
 
 class PhysicianSiteCancel(BusinessItem):

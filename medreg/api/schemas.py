@@ -66,6 +66,11 @@ class StageOut(Schema):
     label: str
 
 
+class OptionOut(Schema):
+    value: str
+    label: str
+
+
 class FieldSpecOut(Schema):
     name: str
     label: str
@@ -74,6 +79,7 @@ class FieldSpecOut(Schema):
     help_text: str
     choices_table: str | None = None
     choices_url: str | None = None
+    options: list[OptionOut] = Field(default_factory=list, description="Fixed choices of a choice field")
     autofill: str | None = None
     max_length: int | None = None
 
@@ -304,6 +310,7 @@ class VerifiedLicence(Schema):
 
 class VerifyOut(Schema):
     valid: bool
+    outcome: str = Field("valid", description="valid, invalid, expired or revoked")
     status: str
     status_label: str
     message: str

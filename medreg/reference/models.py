@@ -77,7 +77,8 @@ class CodeTable(models.TextChoices):
 class Code(models.Model):
     """One entry of an effective-dated code list (执业范围, 机构类别, 诊疗科目, ...)."""
 
-    table = models.CharField(max_length=32, choices=CodeTable.choices)
+    # CodeTable names the original tables; later data files add tables without a code change
+    table = models.CharField(max_length=64)
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=120)
     name_en = models.CharField(max_length=160, blank=True)

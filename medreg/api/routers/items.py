@@ -12,6 +12,10 @@ from medreg.api.schemas import ItemOut, Problem
 from medreg.applications.items import all_items, get_item
 from medreg.applications.items.base import BusinessItem
 
+# Field kinds whose choices come from a reference code table (registration and site fields list the
+# applicant's own records instead: GET /api/v1/me).
+CODED_KINDS = ("choice", "multichoice")
+
 router = Router(tags=["items"])
 
 
@@ -40,8 +44,10 @@ def item_out(item: BusinessItem) -> dict[str, Any]:
                 "kind": f.kind,
                 "required": f.required,
                 "help_text": str(f.help_text),
-                "choices_table": f.choices_table,
-                "choices_url": f"/api/v1/reference/{f.choices_table}" if f.choices_table else None,
+                "choices_table": f.choices_table if f.kind in CODED_KINDS else None,
+                "choices_url": f"/api/v1/reference/{f.choices_table}"
+                if f.choices_table and f.kind in CODED_KINDS else None,
+                "options": [{"value": v, "label": str(label)} for v, label in f.options],
                 "autofill": f.autofill,
                 "max_length": f.max_length,
             }

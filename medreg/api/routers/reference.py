@@ -12,19 +12,23 @@ from pydantic import Field
 from medreg.api.schemas import CodeOut, DivisionOut, Problem
 from medreg.core.errors import NotFound
 from medreg.reference import selectors as ref
-from medreg.reference.models import CodeTable, Division
+from medreg.reference.models import Division
 
 router = Router(tags=["reference"])
 
 
 @router.get("/reference/{table}", auth=None, response={200: list[CodeOut], 404: Problem})
 def reference_codes(request: HttpRequest, table: str) -> list[dict[str, Any]]:
-    """The codes of a reference table valid today (执业范围 ``practice_scope``, 机构类别 ...)."""
-    if table not in CodeTable.values:
+    """The codes of a reference table valid today (执业范围 ``practice_scope``, 机构类别 ...).
+
+    Every table loaded from the data files is served; an unknown table (or one with no current code) is 404.
+    """
+    codes = ref.codes(table) if len(table) <= 64 else []
+    if not codes:
         raise NotFound(_("未知的代码表：%(table)s"), code="unknown_table", params={"table": table})
     return [
         {"code": c.code, "name": c.name, "name_en": c.name_en, "parent_code": c.parent_code}
-        for c in ref.codes(table)
+        for c in codes
     ]
 
 

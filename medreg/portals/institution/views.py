@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,8 +29,8 @@ from medreg.core.scoping import scope_info
 from medreg.institutions import services as institutions
 from medreg.institutions.models import Institution
 from medreg.people import services as people
-from medreg.people.choices import AffiliationStatus, RegistrationStatus
-from medreg.people.models import Affiliation, PracticeRegistration
+from medreg.people.choices import AffiliationStatus
+from medreg.people.models import Affiliation
 from medreg.portals.institution._shared import attachment_response, code_label, form_rows, is_htmx
 from medreg.portals.views import portal_required, render_domain_error
 
@@ -285,31 +285,3 @@ def application_return(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
     app = get_object_or_404(_applications(request), pk=pk)
     return attachment_response(get_object_or_404(app.attachments, pk=attachment_id))
-
-
-# -- roster -------------------------------------------------------------------------------------------
-@require_GET
-@institution_page
-def roster(request: HttpRequest) -> HttpResponse:
-    current = _current(request)
-    inst = current.institution
-    registrations = PracticeRegistration.objects.filter(main_institution=inst).order_by(
-        Case(When(status=RegistrationStatus.ACTIVE, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        "-registered_on",
-    )
-    qs = (
-        Affiliation.objects.for_user(request.user, "view", via="institution")
-        .filter(institution=inst, status=AffiliationStatus.ACTIVE)
-        .select_related("person", "department")
-        .prefetch_related(Prefetch("person__registrations", queryset=registrations, to_attr="here"))
-        .order_by("person__name", "pk")
-    )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = []
-    for aff in page:
-        reg = aff.person.here[0] if aff.person.here else None
-        rows.append({
-            "aff": aff, "name": aff.person.name, "gender": code_label("gender", aff.person.gender),
-            "department": aff.department.name if aff.department else "", "registration": reg,
-        })
-    return render(request, "portals/institution/roster.html", _base(current, "roster", page=page, rows=rows))

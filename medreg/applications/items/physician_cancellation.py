@@ -26,7 +26,8 @@ class PhysicianCancellation(BusinessItem):
     legal_basis = _("《中华人民共和国医师法》第十七条；《医师执业注册管理办法》")
     description = _("医师本人申请注销执业注册。经主要执业机构确认后，由准予注册的卫生健康主管部门注销，电子证照同时废止。")
     fields = (
-        FieldSpec("registration", _("执业注册"), "registration", help_text=_("选择要注销的执业注册")),
+        FieldSpec("registration", _("执业注册"), "registration", choices_table="physician",
+                  help_text=_("选择要注销的执业注册")),
         FieldSpec("reason", _("注销原因"), "text", max_length=500),
         FieldSpec("declaration", _("本人承诺所填信息及提交材料真实有效"), "boolean"),
     )

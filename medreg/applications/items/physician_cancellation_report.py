@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from medreg.applications.choices import Stage, Subject
+from medreg.applications.choices import AttachmentKind, Stage, Subject
 from medreg.applications.items import lifecycle_common as common
 from medreg.applications.items.base import AttachmentSpec, BusinessItem, FieldSpec, Parties
 from medreg.core.errors import DomainError, ErrorItem
-from medreg.people.choices_lifecycle import LifecycleAttachmentKind
 
 if TYPE_CHECKING:
     from medreg.accounts.models import User
@@ -35,13 +34,14 @@ class PhysicianCancellationReport(BusinessItem):
         "主要执业机构应当自知道或者应当知道之日起三十日内报告准予注册的卫生健康主管部门。逾期报告仍予受理，并标注逾期。"
     )
     fields = (
-        FieldSpec("registration", _("执业注册"), "registration", help_text=_("本机构为主要执业机构的医师执业注册")),
+        FieldSpec("registration", _("执业注册"), "registration", choices_table="physician",
+                  help_text=_("本机构为主要执业机构的医师执业注册")),
         FieldSpec("ground", _("注销事由"), "choice", choices_table="cancellation_ground"),
         FieldSpec("event_date", _("事由发生日期"), "date", help_text=_("格式：年-月-日")),
         FieldSpec("details", _("情况说明"), "text", max_length=500),
     )
     attachments = (
-        AttachmentSpec(LifecycleAttachmentKind.EVENT_PROOF, required=False,  # type: ignore[arg-type]
+        AttachmentSpec(AttachmentKind.EVENT_PROOF, required=False,
                        help_text=_("死亡证明、判决书、处罚决定书等，PDF、JPEG或PNG")),
     )
 

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from medreg.applications.choices import Stage, Subject
+from medreg.applications.choices import AttachmentKind, Stage, Subject
 from medreg.applications.items import lifecycle_common as common
 from medreg.applications.items.base import AttachmentSpec, BusinessItem, FieldSpec, Parties
 from medreg.core.conf import conf
 from medreg.core.errors import DomainError, ErrorItem
-from medreg.people.choices_lifecycle import LifecycleAttachmentKind
 
 if TYPE_CHECKING:
     from medreg.accounts.models import User
@@ -39,7 +38,7 @@ class PhysicianCertificateReplacement(BusinessItem):
         "准予后生成新版本的电子证照，原版本同时作废。"
     )
     fields = (
-        FieldSpec("registration", _("执业注册"), "registration"),
+        FieldSpec("registration", _("执业注册"), "registration", choices_table="physician"),
         FieldSpec("reason", _("申请原因"), "choice", choices_table=REASON_TABLE),
         FieldSpec("lost_on", _("遗失日期"), "date", required=False, help_text=_("遗失时填写，格式：年-月-日")),
         FieldSpec("notice_on", _("遗失声明刊登日期"), "date", required=False,
@@ -47,9 +46,9 @@ class PhysicianCertificateReplacement(BusinessItem):
         FieldSpec("declaration", _("本人承诺所填信息及提交材料真实有效"), "boolean"),
     )
     attachments = (
-        AttachmentSpec(LifecycleAttachmentKind.LOSS_NOTICE, required=False,  # type: ignore[arg-type]
+        AttachmentSpec(AttachmentKind.LOSS_NOTICE, required=False,
                        help_text=_("遗失补发时必须上传：刊登遗失声明的报刊版面，PDF、JPEG或PNG")),
-        AttachmentSpec(LifecycleAttachmentKind.DAMAGED_CERTIFICATE, required=False,  # type: ignore[arg-type]
+        AttachmentSpec(AttachmentKind.DAMAGED_CERTIFICATE, required=False,
                        help_text=_("损毁换领时必须上传：损毁证书的照片或扫描件")),
     )
 
@@ -88,7 +87,7 @@ class PhysicianCertificateReplacement(BusinessItem):
         problems = common.registration_problems(application, active_only=True)
         reason = application.form_data.get("reason")
         have = set(application.attachments.values_list("kind", flat=True))
-        needed = {LOST: LifecycleAttachmentKind.LOSS_NOTICE, DAMAGED: LifecycleAttachmentKind.DAMAGED_CERTIFICATE}
+        needed = {LOST: AttachmentKind.LOSS_NOTICE, DAMAGED: AttachmentKind.DAMAGED_CERTIFICATE}
         kind = needed.get(str(reason))
         if kind is not None and kind.value not in have:
             problems.append(ErrorItem("attachment_missing", _("缺少材料：%(kind)s"), field="attachments",

@@ -35,7 +35,8 @@ class PhysicianDepartureFiling(BusinessItem):
         "备案后满二年未恢复执业的，系统向卫生健康主管部门提出注销建议。"
     )
     fields = (
-        FieldSpec("registration", _("执业注册"), "registration", help_text=_("本机构为主要执业机构的医师执业注册")),
+        FieldSpec("registration", _("执业注册"), "registration", choices_table="physician",
+                  help_text=_("本机构为主要执业机构的医师执业注册")),
         FieldSpec("kind", _("备案类型"), "choice", choices_table="departure_kind"),
         FieldSpec("event_date", _("发生日期"), "date", help_text=_("格式：年-月-日")),
         FieldSpec("note", _("备注"), "text", required=False, max_length=500),

@@ -78,7 +78,7 @@ class PhysicianInfoUpdate(BusinessItem):
 
         person = application.person
         problems: list[ErrorItem] = []
-        if person is None:
+        if person is None or application.institution_id is None:
             return [ErrorItem("parties", _("申请人缺失。"))]
         if not person.affiliations.filter(institution_id=application.institution_id,
                                           status=AffiliationStatus.ACTIVE).exists():

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
+from medreg.applications.choices import AttachmentKind
 from medreg.applications.items import lifecycle_common as common
 from medreg.applications.items.base import AttachmentSpec, FieldSpec
 from medreg.applications.items.physician_first_registration import PhysicianFirstRegistration
 from medreg.core.errors import DomainError, ErrorItem
-from medreg.people.choices_lifecycle import LifecycleAttachmentKind
 
 if TYPE_CHECKING:
     from medreg.accounts.models import User
@@ -26,14 +26,14 @@ class PhysicianReRegistration(PhysicianFirstRegistration):
         "中止医师执业活动二年以上或者不予注册情形消失的，申请重新执业注册，应当由县级以上卫生健康主管部门或者其委托的"
         "医疗卫生机构、行业组织考核合格。经主要执业机构确认后，由批准该机构的卫生健康主管部门决定。"
     )
-    fields = (
+    fields = (  # type: ignore[assignment]
         *PhysicianFirstRegistration.fields[:-1],
         FieldSpec("assessment_passed_on", _("考核合格日期"), "date", help_text=_("考核合格证明上的日期，格式：年-月-日")),
         PhysicianFirstRegistration.fields[-1],
     )
-    attachments = (
+    attachments = (  # type: ignore[assignment]
         *PhysicianFirstRegistration.attachments,
-        AttachmentSpec(LifecycleAttachmentKind.ASSESSMENT_PROOF,  # type: ignore[arg-type]
+        AttachmentSpec(AttachmentKind.ASSESSMENT_PROOF,
                        help_text=_("县级以上卫生健康主管部门或其委托机构出具的考核合格证明，PDF、JPEG或PNG")),
     )
 

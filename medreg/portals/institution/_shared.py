@@ -79,6 +79,11 @@ def form_rows(app: Application) -> list[FormRow]:
             value = code_label(spec.choices_table, raw)
         elif spec.kind == "boolean":
             value = str(_("是") if raw else _("否"))
+        elif spec.kind == "registration":  # certificate number and holder, never the raw row id
+            from medreg.people.models import PracticeRegistration
+
+            reg = PracticeRegistration.objects.select_related("person").filter(pk=_as_int(raw) or 0).first()
+            value = f"{reg.certificate_no} · {reg.person.name}" if reg else ""
         elif spec.kind == "division":
             division = Division.objects.filter(code=str(raw or "")).first()
             value = division.full_name() if division else str(raw or "")

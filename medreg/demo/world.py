@@ -143,3 +143,54 @@ def drive(world: World, physician: User, app_id: int, upto: str) -> Any:
         if status == upto:
             return result
     raise ValueError(f"unknown target status {upto}")
+
+
+# -- nurses (stream "nurse") ---------------------------------------------------------------------------
+def make_nurse_qualification(*, rng: random.Random, name: str, division_code: str = "530102",
+                             passed_on: date | None = None, id_number: str | None = None
+                             ) -> tuple[QualificationRecord, str]:
+    """An exam-centre 护士执业资格考试 result for a not-yet-registered nurse. Returns (record, ID number)."""
+    from medreg.people.nursing import import_nurse_qualification
+
+    number = id_number or ids.citizen_id(rng, division_code, born_after=date(1985, 1, 1))
+    passed = passed_on or (timezone.localdate() - timedelta(days=200))
+    record = import_nurse_qualification(acting_user=None, name=name, id_number=number, passed_on=passed)
+    return record, number
+
+
+def register_nurse(world: World, *, name: str = "王晓燕", username: str = "wangxy", passed_on: date | None = None,
+                   phone: str = "13800138001") -> User:
+    """A self-registered nurse (account only: not activated, not registered)."""
+    _record, number = make_nurse_qualification(rng=world.rng, name=name, passed_on=passed_on)
+    return people.register_individual(acting_user=None, name=name, id_number=number, phone=phone,
+                                      password=DEFAULT_PASSWORD, username=username, profession=Profession.NURSE)
+
+
+def registered_nurse(world: World, *, name: str = "赵丽娟", username: str = "zhaolj", valid_until: date,
+                     registered_on: date | None = None, institution: Institution | None = None,
+                     phone: str = "13800138002", with_licence: bool = True) -> User:
+    """A nurse already on the register (legacy import) with an account and, optionally, an e-licence.
+
+    ``valid_until`` sets the registration's expiry, so tests and the demo can place it anywhere
+    relative to today (renewal window, expired, ...). The affiliation with the institution is active.
+    """
+    from medreg.licences import services as licences
+    from medreg.people.imports import LegacyPractitioner, import_legacy_practitioners
+    from medreg.people.models import PracticeRegistration
+
+    inst = institution or world.hospital
+    number = ids.citizen_id(world.rng, inst.division_code, born_after=date(1980, 1, 1))
+    start = registered_on or (valid_until - timedelta(days=365 * 5))
+    import_legacy_practitioners([LegacyPractitioner(
+        profession=Profession.NURSE, name=name, id_number=number, institution_id=inst.pk, registered_on=start,
+        qualification_obtained_on=start - timedelta(days=120), valid_until=valid_until,
+    )], acting_user=None)
+    user = people.register_individual(acting_user=None, name=name, id_number=number, phone=phone,
+                                      password=DEFAULT_PASSWORD, username=username, profession=Profession.NURSE)
+    if with_licence:
+        from django.db import transaction
+
+        reg = PracticeRegistration.objects.get(person=user.person, profession=Profession.NURSE)
+        with transaction.atomic():  # issuing runs inside its caller's transaction (row locks)
+            licences.issue_for_registration(reg, acting_user=None)
+    return user

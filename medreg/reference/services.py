@@ -62,7 +62,8 @@ def load_reference_data(*, acting_user: Any, data_dir: Path = DATA_DIR) -> dict[
     existing_codes = {(c.table, c.code): c for c in Code.objects.all()}
     new_codes, changed = [], []
     fields = ["name", "name_en", "parent_code", "sort", "valid_from", "valid_to", "extra"]
-    for r in _rows(data_dir / "code_tables.csv"):
+    # code_tables.csv plus one code_tables_<topic>.csv per added group of tables
+    for r in (row for path in sorted(data_dir.glob("code_tables*.csv")) for row in _rows(path)):
         values = {
             "name": r["name"],
             "name_en": r.get("name_en", ""),

@@ -16,3 +16,8 @@ class LicenceStatus(models.TextChoices):
     SUSPENDED = "suspended", _("暂停")
     REVOKED = "revoked", _("已注销/吊销")
     SUPERSEDED = "superseded", _("已被新版本替代")
+    EXPIRED = "expired", _("已过期")
+
+
+CURRENT_STATUSES = ("valid", "suspended")
+"""Statuses of the current (latest, not yet replaced or ended) version of a licence."""

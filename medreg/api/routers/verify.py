@@ -24,6 +24,7 @@ def verify_licence(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
     facts = result.facts
     return {
         "valid": result.valid,
+        "outcome": result.outcome,
         "status": result.status,
         "status_label": result.status_label,
         "message": result.message,

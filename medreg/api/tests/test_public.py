@@ -64,7 +64,7 @@ def test_verification_of_a_valid_licence_shows_public_facts_only(world, activate
     qr = as_user(activated).get("/me/licences").json()[0]["qr"]
     r = anon.post("/verify", {"qr": qr})
     body = r.json()
-    assert set(body) == {"valid", "status", "status_label", "message", "checked_at", "issuer", "licence"}
+    assert set(body) == {"valid", "outcome", "status", "status_label", "message", "checked_at", "issuer", "licence"}
     assert body["licence"]["scopes"] and body["licence"]["category"]
     assert activated.person.id_number not in r.content.decode()
 

@@ -153,13 +153,13 @@ def test_compact_physician_payload_fits_the_size_budget(key, kid):
     text = cose.encode_qr_payload(cose_bytes)
     info = cose.qr_info(text)
 
-    # Measured: 160 B claims, 245 B COSE_Sign1, 372 characters, version 14 at ECC Q (73x73 modules).
-    assert len(cbor_claims) == 160
-    assert len(cose_bytes) == 245
-    assert len(text) == 372
-    assert len(text) <= 400
+    # Measured: 153 B claims (licence number as an integer), 238 B COSE_Sign1; zlib would add bytes, so
+    # the COSE travels uncompressed: 361 characters, version 14 at ECC Q (73x73 modules).
+    assert len(cbor_claims) == 153
+    assert len(cose_bytes) == 238
+    assert len(zlib.compress(cose_bytes, 9)) > len(cose_bytes)
+    assert len(text) == 4 + 357
     assert (info.version, info.error, info.size) == (14, "Q", 73)
-    assert info.version <= 15
 
 
 def test_untagged_cose_sign1_is_accepted(key, kid, resolve):
@@ -194,6 +194,23 @@ def test_one_changed_character_in_the_qr_text_is_rejected(key, kid, resolve):
     else:  # pragma: no cover
         pytest.fail("no Base45-valid replacement found")
 
+    # Uncompressed, the change reaches the COSE layer: the structure or the signature check fails.
+    with pytest.raises(QRVerificationError) as info:
+        cose.verify_cwt(cose.decode_qr_payload(tampered), resolve, now=NOW)
+    assert info.value.code in ("qr_encoding", "qr_structure", "qr_signature")
+
+
+def test_a_compressible_payload_is_zlib_compressed_and_a_changed_character_is_caught(key, kid, resolve):
+    claims = physician_claims()
+    claims[cose.LICENCE][6] = ["11"] * 40  # repetitive: zlib now pays off
+    text = cose.encode_qr_payload(cose.sign_cwt(claims, key, kid))
+    assert base45.b45decode(text[4:])[:1] == b"\x78"
+    assert cose.verify_cwt(cose.decode_qr_payload(text), resolve, now=NOW).claims == claims
+    position = len(text) // 2
+    for replacement in base45.BASE45_CHARSET:
+        tampered = text[:position] + replacement + text[position + 1 :]
+        if replacement != text[position] and _is_base45(tampered[4:]):
+            break
     # zlib's Adler-32 check catches the change before the signature is even looked at.
     assert_code("qr_encoding", lambda: cose.verify_cwt(cose.decode_qr_payload(tampered), resolve, now=NOW))
 
@@ -266,7 +283,7 @@ def test_trusted_key_on_another_curve_is_rejected(key, kid):
 @pytest.mark.parametrize(
     ("protected", "unprotected", "code"),
     [
-        ({1: -8}, {4: b"k"}, "qr_algorithm"),
+        ({1: -35}, {4: b"k"}, "qr_algorithm"),  # ES384 is not accepted
         ({1: "ES256"}, {4: b"k"}, "qr_algorithm"),
         ({4: b"k"}, {1: -7}, "qr_structure"),
         ({1: -7, 2: [99], 4: b"k"}, {}, "qr_structure"),
@@ -457,11 +474,30 @@ def test_wrong_password_or_wrong_key_type_is_refused():
     with pytest.raises((ValueError, TypeError)):
         cose.load_private_key(pem, b"wrong")
 
-    ed_pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
+    p384_pem = ec.generate_private_key(ec.SECP384R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     with pytest.raises(ValueError):
-        cose.load_private_key(ed_pem, None)
+        cose.load_private_key(p384_pem, None)
+    ed_pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    assert cose.algorithm_of(cose.load_private_key(ed_pem, None)) == "EdDSA"
+
+
+def test_eddsa_round_trip_and_key_type_must_match_alg(kid, key):
+    ed = cose.generate_signing_key("EdDSA")
+    ed_kid = cose.kid_for(ed.public_key())
+    raw = cose.sign_cwt(physician_claims(), ed, ed_kid)
+    protected = cbor2.loads(cbor2.loads(raw).value[0])
+    assert protected[1] == cose.ALG_EDDSA
+    token = cose.verify_cwt(raw, {ed_kid: ed.public_key()}.get, now=NOW)
+    assert token.kid == ed_kid
+    # an EdDSA token whose kid resolves to a P-256 key is refused (no algorithm confusion)
+    assert_code("qr_unknown_key", lambda: cose.verify_cwt(raw, {ed_kid: key.public_key()}.get, now=NOW))
+    tampered = bytearray(raw)
+    tampered[-1] ^= 1
+    assert_code("qr_signature", lambda: cose.verify_cwt(bytes(tampered), {ed_kid: ed.public_key()}.get, now=NOW))
 
 
 # --- licence claims --------------------------------------------------------------------------------

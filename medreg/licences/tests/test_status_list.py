@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from medreg.accounts.choices import Role
@@ -23,10 +24,11 @@ def fetch_slot(client, lic):
     token = cose.decode_qr_payload(lic.qr_payload)
     claims = cose.verify_cwt(token, services._resolve_key, now=timezone.now()).claims
     status = claims[cose.STATUS]["status_list"]
-    assert status["uri"].endswith(f"/api/v1/status/{lic.authority_id}")
-    resp = client.get(f"/api/v1/status/{lic.authority_id}")
+    assert status["uri"].endswith(f"/sl/{lic.authority_id}")
+    resp = client.get(f"/sl/{lic.authority_id}")
     assert resp.status_code == 200 and resp["Content-Type"] == "application/statuslist+cwt"
-    verified = cose.verify_cwt(resp.content, services._resolve_key, now=timezone.now() + timedelta(seconds=1))
+    verified = cose.verify_cwt(resp.content, services._resolve_key, now=timezone.now() + timedelta(seconds=1),
+                               max_size=1 << 22)
     return read_status(verified.claims[STATUS_LIST_CLAIM]["lst"], status["idx"])
 
 
@@ -52,5 +54,13 @@ def test_a_licence_signed_by_another_trusted_key_is_not_vouched_for(world, physi
                              now=timezone.now()).claims
     private = cose.load_private_key(other.private_key_pem.encode(), services._key_password())
     forged = cose.encode_qr_payload(cose.sign_cwt(claims, private, bytes.fromhex(other.kid)))
-    result = services.verify_qr(forged)
-    assert result.valid is False and result.status == "mismatch"
+    # the iss names the city commission, the key belongs to another province: refused outright
+    with pytest.raises(cose.QRVerificationError) as info:
+        services.verify_qr(forged)
+    assert info.value.code == "qr_structure"
+    # with the other province's iss, the implied identifier's check character no longer matches
+    claims[cose.ISS] = services.issuer_code(world.other_province.authority)
+    forged = cose.encode_qr_payload(cose.sign_cwt(claims, private, bytes.fromhex(other.kid)))
+    with pytest.raises(cose.QRVerificationError) as info:
+        services.verify_qr(forged)
+    assert info.value.code == "qr_structure"

@@ -71,6 +71,10 @@ def record(
         ev.save(force_insert=True)
         head.seq, head.hash = ev.seq, ev.hash
         head.save(update_fields=["seq", "hash"])
+        # Partner outbox and FHIR version log, in the same transaction (medreg/exchange/outbox.py).
+        from medreg.exchange.outbox import capture
+
+        capture(ev)
     return ev
 
 

@@ -1,4 +1,4 @@
-"""The public site: home, the service guide (办事指南), the public register and licence verification.
+"""The public site: home, the service guide (办事指南) and licence verification (the register: register_views).
 
 An explicit exemption from ``for_user`` scoping: these pages read only through ``public.selectors``
 (allow-listed fields) and ``licences.services.verify_qr``. Searches and verifications are throttled
@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET
 from medreg.applications.items import all_items, get_item
 from medreg.core.errors import DomainError
 from medreg.licences import services as licences
-from medreg.people.choices import Profession
-from medreg.public import selectors, throttle
+from medreg.licences.keys import trust_anchor
+from medreg.public import throttle
 
 QR_MAX_CHARS = 8192
 
@@ -81,51 +81,6 @@ def guide_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
-def register(request: HttpRequest) -> HttpResponse:
-    """公开查询: physicians by 姓名 + 省份 (required) and optionally 执业机构; allow-listed fields only."""
-    values = {
-        "name": (request.GET.get("name") or "").strip()[:30],
-        "province": (request.GET.get("province") or "").strip()[:6],
-        "institution": (request.GET.get("institution") or "").strip()[:60],
-        "profession": request.GET.get("profession") or Profession.PHYSICIAN,
-    }
-    if values["profession"] not in Profession.values:
-        values["profession"] = Profession.PHYSICIAN
-    searched = any(k in request.GET for k in ("name", "province", "institution"))
-    errors: dict[str, list[str]] = {}
-    results = None
-    provinces = selectors.province_options()
-    if searched:
-        limited = _throttled(request, "public-register")
-        if limited is not None:
-            return limited
-        if not values["name"]:
-            errors["name"] = [gettext("请输入姓名。")]
-        if values["province"] not in {code for code, _name in provinces}:
-            errors["province"] = [gettext("请选择省份。")]
-        if not errors:
-            results = selectors.search_registrations(
-                name=values["name"],
-                province_code=values["province"],
-                institution=values["institution"],
-                profession=values["profession"],
-            )
-    return render(
-        request,
-        "public/register.html",
-        {
-            "values": values,
-            "form_errors": errors,
-            "results": results,
-            "provinces": provinces,
-            "profession_options": [(p.value, p.label) for p in Profession],
-            "max_results": selectors.MAX_RESULTS,
-        },
-        status=400 if errors else 200,
-    )
-
-
-@require_GET
 def verify(request: HttpRequest) -> HttpResponse:
     """证照核验: paste (or open via ``?qr=``) the QR payload ``HL1:...``; the verdict is shown prominently."""
     text = (request.GET.get("qr") or "").strip()
@@ -153,5 +108,6 @@ def verify(request: HttpRequest) -> HttpResponse:
             "form_errors": errors,
             "result": result,
             "checked": "qr" in request.GET,
+            "anchor": trust_anchor(),  # the trust-list key the offline verifier script pins (licences stream)
         },
     )

@@ -48,3 +48,25 @@ def tx_world(transactional_db):
 
     load_reference_data(acting_user=None)
     return build_world()
+
+
+@pytest.fixture
+def registered(world, physician):
+    """``physician``, activated, with an approved first registration at 昆明市第一人民医院 (place 云南省)."""
+    from medreg.applications import services as apps
+    from medreg.applications.tests.test_first_registration_flow import activate, draft
+    from medreg.applications.tests.test_physician_items import decide
+
+    activate(world, physician)
+    app = draft(world, physician)
+    apps.submit_application(app.pk, acting_user=physician)
+    return decide(world, app.pk, admins=[world.hospital_admin]).result_registration
+
+
+@pytest.fixture
+def second_hospital(world):
+    """(institution, admin): 昆明市第二人民医院, licensed by the city, in the same province as the hospital."""
+    from medreg.demo.world import make_institution
+
+    return make_institution(world.city.authority, rng=world.rng, name="昆明市第二人民医院",
+                            division_code="530103", admin_username="km2h_admin")

@@ -25,11 +25,15 @@ from medreg.api.routers import (
     auth,
     institutions,
     items,
+    licence_checks,
     me,
     people,
     reference,
     verify,
 )
+from medreg.api.routers import public as public_register
+from medreg.api.routers import records as records_api
+from medreg.api.routers import supervision as supervision_api
 
 DESCRIPTION = """
 MedReg REST API: the business-item catalogue, applications and their workflow, the caller's e-licences,
@@ -41,6 +45,8 @@ public institution search and e-licence verification.
 * Errors are `application/problem+json` (RFC 9457) with field-level items in Chinese and English;
   `Accept-Language` chooses the language of `title`, `detail` and `message`.
 * Lists use cursor pagination: pass `next_cursor` back as `cursor`.
+* The public register under `/public/` is keyless; rate limit per client address `MEDREG_PUBLIC_API_RATE`
+  (default 60 requests/minute), past it `429` with `Retry-After`. Bulk files: `docs/open-data.md`.
 """
 
 
@@ -110,6 +116,10 @@ api.add_router("/applications", applications.router)
 api.add_router("/me", me.router)
 api.add_router("/institutions", institutions.router)
 api.add_router("/verify", verify.router)
+api.add_router("/licence-checks", licence_checks.router)  # licences stream: logged 查验 with 申请事由
+api.add_router("/public", public_register.router)
+api.add_router("/supervision", supervision_api.router)
+api.add_router("/records", records_api.router)  # records stream: archive, assessments, penalties, roster
 api.add_router("/", reference.router)
 api.add_router("/", people.router)
 api.add_router("/", accounts.router)

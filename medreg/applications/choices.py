@@ -63,6 +63,7 @@ class Action(models.TextChoices):
     APPROVE = "approve", _("准予")
     REFUSE = "refuse", _("不予许可")
     WITHDRAW = "withdraw", _("撤回")
+    EXTEND = "extend", _("延长办理期限")
     ATTACH = "attach", _("上传材料")
 
 
@@ -71,4 +72,10 @@ class AttachmentKind(models.TextChoices):
     EMPLOYMENT_PROOF = "employment_proof", _("拟聘用证明")
     QUALIFICATION = "qualification", _("资格证书")
     HEALTH_CERT = "health_cert", _("体检证明")
+    TRAINING_PROOF = "training_proof", _("临床培训及考核合格证明")
+    RELEASE_PROOF = "release_proof", _("原执业机构解除聘用证明")
+    ASSESSMENT_PROOF = "assessment_proof", _("考核合格证明")
+    LOSS_NOTICE = "loss_notice", _("遗失声明")
+    DAMAGED_CERTIFICATE = "damaged_cert", _("损毁的执业证书")
+    EVENT_PROOF = "event_proof", _("注销事由证明材料")
     OTHER = "other", _("其他材料")

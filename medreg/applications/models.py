@@ -21,6 +21,10 @@ class ApplicationQuerySet(ScopedQuerySet["Application"]):
     def for_user(self, user: Any, action: ScopeAction = "view", *, via: Via | None = None) -> ApplicationQuerySet:
         qs = super().for_user(user, action, via=via)
         info = scope_info(user)
+        if info.institution_ids and via in (None, "institution"):
+            # the old main institution confirms a change of main institution too
+            co = self.filter(co_institution_id__in=sorted(info.institution_ids))
+            qs = qs | co  # type: ignore[assignment,operator]
         own = models.Q(applicant_id=user.pk) if info.authenticated else models.Q(pk__in=[])
         return qs.filter(~models.Q(status=Status.DRAFT) | own)  # type: ignore[return-value]
 
@@ -63,6 +67,18 @@ class Application(models.Model):
     result_registration = models.ForeignKey(
         "people.PracticeRegistration", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The registration an application changes (变更, 备案, 升级 ...): two pending applications on the same
+    # registration must not both be approved (see services.approve_application).
+    target_registration = models.ForeignKey(
+        "people.PracticeRegistration", null=True, blank=True, on_delete=models.PROTECT, related_name="pending_applications"
+    )
+    # A second institution that must also confirm (the old main institution when it changes).
+    co_institution = models.ForeignKey(
+        "institutions.Institution", null=True, blank=True, on_delete=models.PROTECT, related_name="co_applications"
+    )
+    institution_confirmed_at = models.DateTimeField(null=True, blank=True)
+    co_confirmed_at = models.DateTimeField(null=True, blank=True)
+    extension_reason = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     scope = ScopeSpec(

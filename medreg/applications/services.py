@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from medreg.accounts.choices import Role
 from medreg.applications import clock
-from medreg.applications.choices import OPEN, TRANSITIONS, Action, AttachmentKind, Status
+from medreg.applications.choices import OPEN, TRANSITIONS, Action, AttachmentKind, Stage, Status
 from medreg.applications.items import get_item
 from medreg.applications.models import Application, Attachment, ClockPause, TimelineEntry
 from medreg.audit import services as audit
@@ -56,12 +56,17 @@ def _require_applicant(app: Application, user: User | None) -> None:
         raise PermissionDenied(_("只有申请人本人可以执行此操作。"), code="not_applicant")
 
 
-def _require_institution_staff(app: Application, user: User | None) -> None:
+def _staff_institution(app: Application, user: User | None) -> int:
+    """Which of the application's confirming institutions ``user`` acts for (main first)."""
     info = scope_info(user)
-    if app.institution_id is None or not any(
-        info.has_role(r, institution_id=app.institution_id) for r in INSTITUTION_ROLES
-    ):
-        raise PermissionDenied(_("只有该执业机构的审核人员可以执行此操作。"), code="not_institution_staff")
+    for inst_id in (app.institution_id, app.co_institution_id):
+        if inst_id is not None and any(info.has_role(r, institution_id=inst_id) for r in INSTITUTION_ROLES):
+            return inst_id
+    raise PermissionDenied(_("只有该执业机构的审核人员可以执行此操作。"), code="not_institution_staff")
+
+
+def _require_institution_staff(app: Application, user: User | None) -> None:
+    _staff_institution(app, user)
 
 
 def _require_authority_role(app: Application, user: User | None, role: Role) -> None:
@@ -91,9 +96,13 @@ def _move(
     comment: str = "",
     data: dict[str, Any] | None = None,
     fields: tuple[str, ...] = (),
+    table: dict[str, frozenset[str]] | None = None,
 ) -> Application:
-    """Apply a status change already guarded by the caller; timeline + audit in the same txn."""
-    assert_can_transition(TRANSITIONS, app.status, target)
+    """Apply a status change already guarded by the caller; timeline + audit in the same txn.
+
+    ``table`` is an item's own transition table, for the few items that leave the generic path
+    (an item decided by the institution alone moves submitted → approved)."""
+    assert_can_transition(table or TRANSITIONS, app.status, target)
     old = app.status
     app.status = target
     app.save(update_fields=["status", "updated_at", *fields])
@@ -109,8 +118,9 @@ def _move(
 
 
 def _notify_applicant(app: Application, title: Any, body: Any = "", params: dict[str, Any] | None = None) -> None:
+    portal = "institution" if app.applicant.kind == "institution" else "me"
     notify.notify_user(app.applicant, title=title, body=body or app.number, params=params,
-                       link=f"/portal/me/applications/{app.pk}/")
+                       link=f"/portal/{portal}/applications/{app.pk}/")
 
 
 def _required_text(value: str, field: str, message: Any) -> str:
@@ -144,6 +154,8 @@ def create_application(item_code: str, *, acting_user: User, data: dict[str, Any
         authority_division_code=parties.authority.division_code,
         form_data=cleaned,
         statutory_limit_days=item.statutory_limit_days,
+        co_institution=parties.co_institution,
+        target_registration=parties.target_registration,
     )
     TimelineEntry.objects.create(application=app, action=Action.CREATE, to_status=Status.DRAFT, actor=acting_user,
                                  actor_label=_actor_label(acting_user), at=timezone.now())
@@ -167,7 +179,9 @@ def update_application(application_id: int, *, acting_user: User, data: dict[str
     item = app.item
     cleaned = item.clean({**app.form_data, **data}, user=acting_user, partial=True)
     parties = item.parties(cleaned, user=acting_user)
-    if app.status != Status.DRAFT and parties.institution != app.institution:
+    if app.status != Status.DRAFT and (
+        parties.institution != app.institution or parties.co_institution != app.co_institution
+    ):
         raise DomainError(_("已提交的申请不能更换主要执业机构，请撤回后重新申请。"), code="institution_locked",
                           field="main_institution")
     changes = {
@@ -177,8 +191,10 @@ def update_application(application_id: int, *, acting_user: User, data: dict[str
     }
     app.form_data = cleaned
     app.institution, app.authority = parties.institution, parties.authority
+    app.co_institution, app.target_registration = parties.co_institution, parties.target_registration
     app.authority_division_code = parties.authority.division_code
-    app.save(update_fields=["form_data", "institution", "authority", "authority_division_code", "updated_at"])
+    app.save(update_fields=["form_data", "institution", "authority", "authority_division_code", "co_institution",
+                            "target_registration", "updated_at"])
     audit.record(EventType.APPLICATION_UPDATED, actor=acting_user, subject=app, authority_id=app.authority_id,
                  institution_id=app.institution_id, data={"changes": changes})
     return app
@@ -252,16 +268,24 @@ def submit_application(application_id: int, *, acting_user: User) -> Application
     app.form_data = cleaned
     now = timezone.now()
     app.submitted_at = now
+    app.institution_confirmed_at = app.co_confirmed_at = None
     if item.needs_institution_confirmation:
         _move(app, target=Status.SUBMITTED, action=Action.SUBMIT, acting_user=acting_user,
-              event=EventType.APPLICATION_SUBMITTED, fields=("form_data", "submitted_at"))
+              event=EventType.APPLICATION_SUBMITTED,
+              fields=("form_data", "submitted_at", "institution_confirmed_at", "co_confirmed_at"))
         assert app.institution is not None
-        notify.notify_institution_staff(app.institution, title=_("有新的申请待确认"),
-                                        body=format_lazy("{} {}", item.name, app.number), link=f"/portal/institution/applications/{app.pk}/")
+        for inst in filter(None, (app.institution, app.co_institution)):
+            notify.notify_institution_staff(inst, title=_("有新的申请待确认"),
+                                            body=format_lazy("{} {}", item.name, app.number),
+                                            link=f"/portal/institution/applications/{app.pk}/")
     else:
         app.received_at = now
         _move(app, target=Status.RECEIVED, action=Action.SUBMIT, acting_user=acting_user,
               event=EventType.APPLICATION_SUBMITTED, fields=("form_data", "submitted_at", "received_at"))
+        if getattr(item, "completes_on_receipt", False):  # 备案 items: a complete filing is recorded on the spot
+            from medreg.applications.on_the_spot import complete_on_receipt
+
+            return complete_on_receipt(app)
         _notify_clerks(app)
     return app
 
@@ -313,16 +337,75 @@ def withdraw_application(application_id: int, *, acting_user: User, reason: str 
 def confirm_by_institution(application_id: int, *, acting_user: User, comment: str = "") -> Application:
     """The main institution confirms the application; it goes to the licensing authority."""
     app = _lock(application_id, acting_user)
-    _require_institution_staff(app, acting_user)
+    inst_id = _staff_institution(app, acting_user)
+    if institution_decides(app.item):
+        return _decide_by_institution(app, inst_id, acting_user=acting_user, comment=comment)
     assert_can_transition(TRANSITIONS, app.status, Status.RECEIVED)
     if app.status != Status.SUBMITTED:
         raise DomainError(_("只有待机构确认的申请可以确认。"), code="not_submitted")
-    app.received_at = timezone.now()
+    now = timezone.now()
+    as_co = inst_id == app.co_institution_id and inst_id != app.institution_id
+    if as_co:
+        if app.co_confirmed_at is not None:
+            raise DomainError(_("本机构已确认过该申请。"), code="already_confirmed")
+        app.co_confirmed_at = now
+    else:
+        if app.institution_confirmed_at is not None:
+            raise DomainError(_("本机构已确认过该申请。"), code="already_confirmed")
+        app.institution_confirmed_at = now
+    if app.co_institution_id is not None and (app.co_confirmed_at is None or app.institution_confirmed_at is None):
+        # one of the two institutions has confirmed; the application waits for the other
+        app.save(update_fields=["institution_confirmed_at", "co_confirmed_at", "updated_at"])
+        TimelineEntry.objects.create(
+            application=app, action=Action.CONFIRM, from_status=app.status, to_status=app.status, actor=acting_user,
+            actor_label=_actor_label(acting_user), comment=comment.strip()[:2000], data={"institution": inst_id},
+            at=now,
+        )
+        audit.record(EventType.APPLICATION_CO_CONFIRMED, actor=acting_user, subject=app, authority_id=app.authority_id,
+                     institution_id=inst_id, data={"number": app.number, "institution": inst_id})
+        _notify_applicant(app, _("一家执业机构已确认您的申请，正在等待另一家机构确认"))
+        return app
+    app.received_at = now
     _move(app, target=Status.RECEIVED, action=Action.CONFIRM, acting_user=acting_user,
-          event=EventType.APPLICATION_CONFIRMED, comment=comment.strip()[:2000], fields=("received_at",))
+          event=EventType.APPLICATION_CONFIRMED, comment=comment.strip()[:2000],
+          fields=("received_at", "institution_confirmed_at", "co_confirmed_at"), data={"institution": inst_id})
     _notify_applicant(app, _("执业机构已确认您的申请，已报送卫生健康行政部门"))
     _notify_clerks(app)
     return app
+
+
+def institution_decides(item: Any) -> bool:
+    """Items whose review chain is the institution alone (个人信息更新): its confirmation is the decision."""
+    return bool(item.extra.get("institution_transitions")) or tuple(item.review_chain) == (Stage.INSTITUTION,)
+
+
+def _decide_by_institution(app: Application, inst_id: int, *, acting_user: User, comment: str) -> Application:
+    item = app.item
+    table = item.extra.get("institution_transitions") or {Status.SUBMITTED: frozenset({Status.APPROVED})}
+    assert_can_transition(table, app.status, Status.APPROVED)
+    problems = item.prechecks(app) + conflicting_decisions(app, lock=True)
+    if problems:
+        raise DomainError(errors=problems)
+    effects = item.on_approve(app, acting_user=acting_user)
+    app.decided_at, app.decided_by = timezone.now(), acting_user
+    app.institution_confirmed_at = app.decided_at
+    app.decision_reason = comment.strip()[:2000]
+    _move(app, target=Status.APPROVED, action=Action.APPROVE, acting_user=acting_user,
+          event=EventType.APPLICATION_APPROVED, comment=app.decision_reason, table=table,
+          fields=("decided_at", "decided_by", "decision_reason", "institution_confirmed_at"),
+          data={"by": "institution", "institution": inst_id, **{k: str(v) for k, v in effects.items()}})
+    _notify_applicant(app, _("执业机构已审核通过您的申请，已生效"))
+    return app
+
+
+def decide_by_institution(application_id: int, *, acting_user: User, comment: str = "") -> Application:
+    """The institution's decision on an item it decides alone; any other item is refused."""
+    with transaction.atomic():
+        app = _lock(application_id, acting_user)
+        inst_id = _staff_institution(app, acting_user)
+        if not institution_decides(app.item):
+            raise DomainError(_("该事项须报卫生健康行政部门决定。"), code="not_institution_decided")
+        return _decide_by_institution(app, inst_id, acting_user=acting_user, comment=comment)
 
 
 @transaction.atomic
@@ -330,9 +413,11 @@ def return_by_institution(application_id: int, *, acting_user: User, reason: str
     """The institution returns the application to the applicant with a reason."""
     reason = _required_text(reason, "reason", _("请填写退回原因。"))
     app = _lock(application_id, acting_user)
-    _require_institution_staff(app, acting_user)
+    inst_id = _staff_institution(app, acting_user)
+    if app.status != Status.SUBMITTED:
+        assert_can_transition(TRANSITIONS, app.status, Status.RETURNED)
     _move(app, target=Status.RETURNED, action=Action.RETURN, acting_user=acting_user,
-          event=EventType.APPLICATION_RETURNED, comment=reason)
+          event=EventType.APPLICATION_RETURNED, comment=reason, data={"institution": inst_id})
     _notify_applicant(app, _("执业机构退回了您的申请"), reason)
     return app
 
@@ -392,9 +477,11 @@ def review_application(application_id: int, *, acting_user: User, opinion: str, 
     app = _lock(application_id, acting_user, "act")
     _require_authority_role(app, acting_user, Role.REVIEWER)
     app.review_opinion = opinion
-    return _move(app, target=Status.REVIEWED, action=Action.REVIEW, acting_user=acting_user,
-                 event=EventType.APPLICATION_REVIEWED, comment=opinion, data={"recommend": recommend},
-                 fields=("review_opinion",))
+    _move(app, target=Status.REVIEWED, action=Action.REVIEW, acting_user=acting_user,
+          event=EventType.APPLICATION_REVIEWED, comment=opinion, data={"recommend": recommend},
+          fields=("review_opinion",))
+    _notify_applicant(app, _("您的申请已完成审核，等待作出决定"))
+    return app
 
 
 @transaction.atomic
@@ -404,7 +491,7 @@ def approve_application(application_id: int, *, acting_user: User, comment: str 
     _require_authority_role(app, acting_user, Role.APPROVER)
     assert_can_transition(TRANSITIONS, app.status, Status.APPROVED)
     item = app.item
-    problems = item.prechecks(app)
+    problems = item.prechecks(app) + conflicting_decisions(app, lock=True)
     if problems:
         raise DomainError(errors=problems)
     effects = item.on_approve(app, acting_user=acting_user)
@@ -418,7 +505,61 @@ def approve_application(application_id: int, *, acting_user: User, comment: str 
     _move(app, target=Status.APPROVED, action=Action.APPROVE, acting_user=acting_user,
           event=EventType.APPLICATION_APPROVED, comment=app.decision_reason, fields=fields,
           data={k: str(v) for k, v in effects.items()})
-    _notify_applicant(app, _("您的申请已获准予，电子证照已生成"))
+    if effects.get("licence") is not None:
+        _notify_applicant(app, _("您的申请已获准予，电子证照已生成"))
+    else:
+        _notify_applicant(app, _("您的申请已获准予"))
+    return app
+
+
+def conflicting_decisions(app: Application, *, lock: bool = False) -> list[ErrorItem]:
+    """Pending applications on one registration stay consistent: once one of them has been approved,
+    any other that was submitted before that decision was made on stale data and cannot be approved."""
+    if app.target_registration_id is None:
+        return []
+    from medreg.people.models import PracticeRegistration
+
+    if lock:  # inside a decision: serialise decisions on one registration
+        PracticeRegistration.objects.select_for_update().filter(pk=app.target_registration_id).first()
+    since = app.submitted_at or app.created_at
+    other = (
+        Application.objects.filter(target_registration_id=app.target_registration_id, status=Status.APPROVED,
+                                   decided_at__gte=since)
+        .exclude(pk=app.pk).order_by("decided_at").first()
+    )
+    if other is None:
+        return []
+    return [ErrorItem(
+        "registration_changed",
+        _("该注册在本申请提交后已因申请%(number)s（%(item)s）发生变化，不能再按本申请准予；请退回补正或不予许可。"),
+        params={"number": other.number, "item": other.item.name},
+    )]
+
+
+@transaction.atomic
+def extend_deadline(application_id: int, *, acting_user: User, reason: str) -> Application:
+    """延长办理期限: once, by the configured working days, signed off by the approver (行政许可法 第42条)."""
+    reason = _required_text(reason, "reason", _("请填写延长期限的理由。"))
+    app = _lock(application_id, acting_user, "act")
+    _require_authority_role(app, acting_user, Role.APPROVER)
+    if app.status not in (Status.ACCEPTED, Status.REVIEWED, Status.CORRECTION) or app.accepted_on is None:
+        raise DomainError(_("只有已受理、尚未决定的申请可以延长办理期限。"), code="not_running")
+    if app.extension_days:
+        raise DomainError(_("办理期限只能延长一次。"), code="already_extended")
+    old_due = app.due_on
+    app.extension_days = conf("EXTENSION_WORKING_DAYS")
+    app.extension_reason = reason
+    app.due_on = clock.compute_due_on(app)
+    app.save(update_fields=["extension_days", "extension_reason", "due_on", "updated_at"])
+    data = {"days": app.extension_days, "old_due_on": old_due.isoformat() if old_due else None,
+            "due_on": app.due_on.isoformat() if app.due_on else None}
+    TimelineEntry.objects.create(
+        application=app, action=Action.EXTEND, from_status=app.status, to_status=app.status, actor=acting_user,
+        actor_label=_actor_label(acting_user), comment=reason, data=data, at=timezone.now(),
+    )
+    audit.record(EventType.APPLICATION_EXTENDED, actor=acting_user, subject=app, authority_id=app.authority_id,
+                 institution_id=app.institution_id, data={"number": app.number, "reason": reason, **data})
+    _notify_applicant(app, _("您的申请办理期限已依法延长"), _("新的办结期限：%(due)s"), {"due": app.due_on})
     return app
 
 
@@ -450,6 +591,7 @@ OPERATIONS: dict[str, Callable[..., Application]] = {
     "review": review_application,
     "approve": approve_application,
     "refuse": refuse_application,
+    "extend": extend_deadline,
 }
 
 __all__ = ["OPEN", *OPERATIONS]

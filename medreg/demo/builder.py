@@ -660,7 +660,8 @@ def demo_accounts() -> list[dict[str, Any]]:
             row["role"] = "physician"
             aff = user.person.affiliations.select_related("institution").order_by("-pk").first() if user.person else None
             row["institution"] = aff.institution.name if aff else ""
-            app = Application.objects.filter(applicant=user).order_by("-pk").first()
+            # the state the account was created to show: its first-registration application
+            app = Application.objects.filter(applicant=user, item_code=ITEM).order_by("-pk").first()
             row["application_status"] = app.status if app else ""
         elif staff := [m for m in memberships if m.authority is not None]:
             row["role"] = staff[0].role

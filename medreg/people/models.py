@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 from medreg.core.pii import EncryptedTextField
 from medreg.core.scoping import ScopedQuerySet, ScopeSpec
-from medreg.people.choices import AffiliationStatus, Profession, QualificationSource, RegistrationStatus
+from medreg.people.choices import (
+    AffiliationStatus,
+    Profession,
+    QualificationSource,
+    RegistrationStatus,
+    SiteKind,
+    SiteStatus,
+)
 
 
 class Person(models.Model):
@@ -132,3 +141,71 @@ class PracticeRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.certificate_no}"
+
+
+class PracticeSite(models.Model):
+    """Where a registration is practised, with dates (多机构执业).
+
+    Every registration has one ``main`` site (its main institution, for as long as it is the main
+    one) and any number of ``filed`` sites: institutions in the same province filed with the
+    commission that licensed them, each with a start and an end date.
+    """
+
+    registration = models.ForeignKey(PracticeRegistration, on_delete=models.PROTECT, related_name="sites")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="practice_sites")
+    institution = models.ForeignKey("institutions.Institution", on_delete=models.PROTECT, related_name="practice_sites")
+    kind = models.CharField(max_length=8, choices=SiteKind.choices)
+    status = models.CharField(max_length=10, choices=SiteStatus.choices, default=SiteStatus.ACTIVE)
+    start_on = models.DateField()
+    end_on = models.DateField(null=True, blank=True)  # planned end (filed) or actual end
+    scope_codes = models.JSONField(default=list, blank=True)
+    authority = models.ForeignKey("accounts.Authority", on_delete=models.PROTECT, related_name="filed_sites")
+    authority_division_code = models.CharField(max_length=6, db_index=True)
+    source_application = models.ForeignKey(
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_application = models.ForeignKey(
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope = ScopeSpec(
+        division="authority_division_code", authority="authority", institution="institution", person="person"
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "start_on"]
+        indexes = [models.Index(fields=["institution", "status"]), models.Index(fields=["registration", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}@{self.institution_id} ({self.kind})"
+
+    def is_current(self, on: Any) -> bool:
+        return self.status == SiteStatus.ACTIVE and self.start_on <= on and (self.end_on is None or on <= self.end_on)
+
+
+class RegistrationChange(models.Model):
+    """One approved change of a registration's recorded items, kept for the archive (活档)."""
+
+    registration = models.ForeignKey(PracticeRegistration, on_delete=models.PROTECT, related_name="changes")
+    field = models.CharField(max_length=32)
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    application = models.ForeignKey(
+        "applications.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    changed_on = models.DateField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at"]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}.{self.field}"
+
+
+from medreg.people.models_lifecycle import *  # noqa: E402,F401,F403  (lifecycle stream: 注销, 备案, proposals, info versions)
+from medreg.people.models_records import *  # noqa: E402,F401,F403  (records stream: assessments, penalties, archive)

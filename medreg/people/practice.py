@@ -55,7 +55,7 @@ def open_main_site(
     return site
 
 
-def _end_sites(
+def end_sites(
     reg: PracticeRegistration, *, kinds: tuple[str, ...], on: date, acting_user: User | None,
     application: Application | None, status: str = SiteStatus.ENDED,
 ) -> list[int]:
@@ -73,7 +73,7 @@ def _end_sites(
     return ended
 
 
-def _record_changes(
+def record_changes(
     reg: PracticeRegistration, changes: dict[str, tuple[Any, Any]], *, application: Application | None,
     acting_user: User | None, on: date,
 ) -> None:
@@ -101,8 +101,8 @@ def change_registration(application: Application, *, acting_user: User | None) -
         if place != reg.practice_division_id:
             changes["practice_division"] = (reg.practice_division_id, place)
             # filed sites belong to the old province; they end with it
-            _end_sites(reg, kinds=(SiteKind.FILED,), on=today, acting_user=acting_user, application=application)
-        _end_sites(reg, kinds=(SiteKind.MAIN,), on=today, acting_user=acting_user, application=application)
+            end_sites(reg, kinds=(SiteKind.FILED,), on=today, acting_user=acting_user, application=application)
+        end_sites(reg, kinds=(SiteKind.MAIN,), on=today, acting_user=acting_user, application=application)
         if inst.licensing_authority_id != reg.authority_id:
             changes["authority"] = (reg.authority_id, inst.licensing_authority_id)
         reg.main_institution, reg.practice_division_id = inst, place
@@ -132,7 +132,7 @@ def change_registration(application: Application, *, acting_user: User | None) -
     elif "scope_codes" in changes:
         PracticeSite.objects.filter(registration=reg, kind=SiteKind.MAIN, status=SiteStatus.ACTIVE).update(
             scope_codes=scopes, updated_at=timezone.now())
-    _record_changes(reg, changes, application=application, acting_user=acting_user, on=today)
+    record_changes(reg, changes, application=application, acting_user=acting_user, on=today)
     audit.record(EventType.REGISTRATION_CHANGED, actor=acting_user, subject=reg, authority_id=reg.authority_id,
                  institution_id=reg.main_institution_id,
                  data={"application": application.number,
@@ -151,8 +151,8 @@ def void_registration(
     today = timezone.localdate()
     reg.status = RegistrationStatus.CANCELLED
     reg.save(update_fields=["status", "updated_at"])
-    _end_sites(reg, kinds=(SiteKind.MAIN, SiteKind.FILED), on=today, acting_user=acting_user, application=application)
-    _record_changes(reg, {"status": (RegistrationStatus.ACTIVE, RegistrationStatus.CANCELLED)},
+    end_sites(reg, kinds=(SiteKind.MAIN, SiteKind.FILED), on=today, acting_user=acting_user, application=application)
+    record_changes(reg, {"status": (RegistrationStatus.ACTIVE, RegistrationStatus.CANCELLED)},
                     application=application, acting_user=acting_user, on=today)
     audit.record(EventType.REGISTRATION_VOIDED, actor=acting_user, subject=reg, authority_id=reg.authority_id,
                  institution_id=reg.main_institution_id,
@@ -172,8 +172,8 @@ def lapse_registration(
     old = reg.status
     reg.status = RegistrationStatus.LAPSED
     reg.save(update_fields=["status", "updated_at"])
-    _end_sites(reg, kinds=(SiteKind.MAIN, SiteKind.FILED), on=today, acting_user=acting_user, application=application)
-    _record_changes(reg, {"status": (old, RegistrationStatus.LAPSED)}, application=application,
+    end_sites(reg, kinds=(SiteKind.MAIN, SiteKind.FILED), on=today, acting_user=acting_user, application=application)
+    record_changes(reg, {"status": (old, RegistrationStatus.LAPSED)}, application=application,
                     acting_user=acting_user, on=today)
     audit.record(EventType.REGISTRATION_LAPSED, actor=acting_user, subject=reg, authority_id=reg.authority_id,
                  institution_id=reg.main_institution_id,
@@ -197,7 +197,7 @@ def file_practice_site(application: Application, *, acting_user: User | None) ->
         scope_codes=list(data.get("scope_codes") or reg.scope_codes), authority=inst.licensing_authority,
         authority_division_code=inst.licensing_authority.division_code, source_application=application,
     )
-    _record_changes(reg, {"filed_site": (None, {"institution": inst.pk, "start_on": data["start_on"],
+    record_changes(reg, {"filed_site": (None, {"institution": inst.pk, "start_on": data["start_on"],
                                                  "end_on": data["end_on"]})},
                     application=application, acting_user=acting_user, on=timezone.localdate())
     audit.record(EventType.SITE_FILED, actor=acting_user, subject=site, authority_id=site.authority_id,
@@ -218,7 +218,7 @@ def cancel_practice_site(application: Application, *, acting_user: User | None) 
     site.end_on = today if old_end is None or old_end > today else old_end
     site.ended_application = application
     site.save(update_fields=["status", "end_on", "ended_application", "updated_at"])
-    _record_changes(site.registration, {"filed_site": ({"institution": site.institution_id}, None)},
+    record_changes(site.registration, {"filed_site": ({"institution": site.institution_id}, None)},
                     application=application, acting_user=acting_user, on=today)
     audit.record(EventType.SITE_FILING_CANCELLED, actor=acting_user, subject=site, authority_id=site.authority_id,
                  institution_id=site.institution_id,

@@ -310,6 +310,10 @@ def create_practice_registration(application: Application, *, acting_user: User 
         data={"certificate_no": reg.certificate_no, "application": application.number, "place": place,
               "person_changes": changes},
     )
+    from medreg.people.practice import open_main_site
+
+    open_main_site(reg, institution=institution, start_on=reg.registered_on, application=application,
+                   acting_user=acting_user)
     return reg
 
 
@@ -354,4 +358,11 @@ def import_physician_qualification(
     )
     audit.record(EventType.QUALIFICATION_IMPORTED, actor=acting_user, subject=record,
                  data={"level": record.level_code, "category": record.category_code, "year": code.year})
+    # a qualification passed after registering (e.g. an assistant's 执业医师 exam) joins the person at once
+    holder = Person.objects.filter(id_index=record.id_index).first()
+    if holder is not None:
+        record.person = holder
+        record.save(update_fields=["person"])
+        audit.record(EventType.QUALIFICATION_LINKED, actor=acting_user, subject=record,
+                     data={"person": holder.pk, "how": "sync"})
     return record

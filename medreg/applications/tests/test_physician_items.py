@@ -58,23 +58,6 @@ def decide(world, app_id, *, admins=(), upto="approved"):
     return apps.approve_application(app_id, acting_user=users[Role.APPROVER])
 
 
-@pytest.fixture
-def registered(world, physician):
-    """An activated physician with an approved first registration at 昆明市第一人民医院 (place 云南省)."""
-    activate(world, physician)
-    app = draft(world, physician)
-    apps.submit_application(app.pk, acting_user=physician)
-    app = decide(world, app.pk, admins=[world.hospital_admin])
-    return app.result_registration
-
-
-@pytest.fixture
-def second_hospital(world):
-    inst, admin = make_institution(world.city.authority, rng=world.rng, name="昆明市第二人民医院",
-                                   division_code="530103", admin_username="km2h_admin")
-    return inst, admin
-
-
 def change_app(physician, reg, **extra):
     data = {"registration": reg.pk, "scope_codes": list(reg.scope_codes), "reason": "工作需要",
             "declaration": True, **extra}

@@ -141,7 +141,7 @@ def _findings(app: Application) -> list[str]:
         return []
     from medreg.applications.services import conflicting_decisions
 
-    problems = app.item.prechecks(app) + conflicting_decisions(app)
+    problems = app.item.prechecks(app) + conflicting_decisions(app)  # read-only: no row locks outside a decision
     return [p.render() for p in problems]
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from medreg.portals.individual import views
+from medreg.portals.individual import archive, licence_qr, published, views
 
 app_name = "individual"
 
@@ -24,6 +24,11 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/<str:op>/", views.application_action, name="application_action"),
     path("archive/", views.archive, name="archive"),
+    *archive.urlpatterns,  # records stream: 活档 PDF
+    path("published/", published.published, name="published"),
     path("licences/", views.licences, name="licences"),
     path("licences/<int:pk>/qr.png", views.licence_qr_png, name="licence_qr_png"),
+    path("licences/<int:pk>/dynamic/", licence_qr.dynamic, name="licence_dynamic"),  # licences stream
+    path("licences/<int:pk>/dynamic.json", licence_qr.dynamic_json, name="licence_dynamic_json"),
+    path("licences/<int:pk>/licence.pdf", licence_qr.pdf, name="licence_pdf"),
 ]

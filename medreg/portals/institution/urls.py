@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from medreg.portals.institution import views
+from medreg.portals.institution import apply as inst_apply
+from medreg.portals.institution import licence as inst_licence
+from medreg.portals.institution import lifecycle, roster, supervision, views
 
 app_name = "institution"
 
@@ -16,5 +18,9 @@ urlpatterns = [
     path("applications/<int:pk>/confirm/", views.application_confirm, name="confirm"),
     path("applications/<int:pk>/return/", views.application_return, name="return"),
     path("applications/<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
-    path("roster/", views.roster, name="roster"),
+    *roster.urlpatterns,  # records stream: roster (statuses, Excel), batch confirm, phone reset, archive
+    path("supervision/", supervision.warnings, name="supervision"),
+    path("licence/", inst_licence.licence, name="licence"),  # inst stream: licence, 校验 status, 历史沿革
+    *inst_apply.urlpatterns,  # inst stream: the institution's own items (执业登记, 校验, 变更, ...)
+    *lifecycle.urlpatterns,  # lifecycle stream: 注销报告, 离岗备案, 个人信息更新审核
 ]

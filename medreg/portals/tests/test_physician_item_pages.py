@@ -13,12 +13,7 @@ from django.utils import timezone
 from medreg.applications import services as apps
 from medreg.applications.choices import Status
 from medreg.applications.models import Application
-from medreg.applications.tests.test_physician_items import (  # noqa: F401 - fixtures
-    PDF,
-    activate_at,
-    registered,
-    second_hospital,
-)
+from medreg.applications.tests.test_physician_items import PDF, activate_at
 from medreg.audit.models import AuditEvent
 
 ITEMS = ["PHY-REG-CHANGE", "PHY-REG-ADD-PLACE", "PHY-SITE-FILE", "PHY-SITE-CANCEL", "PHY-REG-UPGRADE"]

@@ -10,6 +10,7 @@ absent (never existed: 404).
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -151,22 +152,24 @@ def _model(label: str) -> Any:
 
 
 # -- resource types ------------------------------------------------------------------------------------
-class ResourceType:
+class ResourceType(ABC):
     name = ""
     search_params: tuple[str, ...] = ()
     includes: dict[str, tuple[str, str]] = {}  # "Type:param" -> (json path of the reference, target type)
     revincludes: dict[str, tuple[str, str]] = {}  # "Type:param" -> (source type, its search param)
 
+    @abstractmethod
     def sources(self) -> list[Source]:
-        raise NotImplementedError
+        """The relational sources this resource type is rendered from."""
 
     def filter(self, src: Source, qs: QuerySet[Any], param: str, modifier: str,
                values: list[str]) -> QuerySet[Any] | None:
         """Apply one search parameter to one source; None when the source cannot match."""
         raise KeyError(param)
 
+    @abstractmethod
     def render(self, src: Source, objs: list[Any]) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """FHIR JSON for ``objs`` of one source."""
 
     def is_deleted(self, src: Source, obj: Any) -> bool:
         return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from django.utils import timezone
 
 from medreg.accounts.choices import Role
@@ -13,12 +14,16 @@ from medreg.applications.models import Application
 from medreg.applications.tests.test_first_registration_flow import activate, draft
 
 
+# The clock reads the WorkingDayOverride table (at most once a minute), so even these unsaved applications
+# need database access: without it, a run that crosses the minute fails at random.
+@pytest.mark.django_db
 def test_twenty_working_days_across_national_day_2024():
     app = Application(accepted_on=date(2024, 9, 27), statutory_limit_days=20, status="accepted")
     # 9-29 (Sunday) and 10-12 (Saturday) are make-up workdays; 10-01..10-07 are holidays
     assert clock.compute_due_on(app) == date(2024, 10, 30)
 
 
+@pytest.mark.django_db
 def test_clock_view_marks_near_due_and_overdue():
     app = Application(accepted_on=date(2024, 9, 27), statutory_limit_days=20, status="accepted",
                       due_on=date(2024, 10, 30))

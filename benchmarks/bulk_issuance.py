@@ -1,7 +1,7 @@
 """Bulk e-licence issuance at national scale, on PostgreSQL.
 
     .venv/bin/python benchmarks/bulk_issuance.py --scale 1000000 [--workers N] [--db medreg_bench_licences]
-                                                 [--keep] [--syncdb]
+                                                 [--keep] [--syncdb] [--data demo|copy] [--reuse]
 
 1. creates a fresh database (``--db``; dropped afterwards unless ``--keep``), its schema (``migrate``, or
    ``--syncdb``: straight from the models, for a tree whose migrations are not generated yet) and the
@@ -11,8 +11,10 @@
    ``medreg demo --small`` plus ``benchmarks/public_data.py`` (PostgreSQL COPY, ~5 % cancelled);
 3. measures the raw signing rate of the configured algorithm (bare ``sign`` over licence-sized data,
    one core) in this run;
-4. runs ``medreg licences issue`` (all cores by default) and reports licences per second and the ratio
-   to the raw signing rate (per core: licences/s ÷ (raw/s × workers));
+4. runs ``medreg licences issue`` (``--workers``, one per core by default) and reports licences per second
+   and the ratio to the raw signing rate of one core (licences/s ÷ raw/s) and of all the cores used
+   (÷ raw/s × min(workers, cores));
+   ``--reuse`` skips steps 1-2 on a database kept by an earlier ``--keep`` run (its licences are deleted);
 5. reports offline verification throughput per core (decode + COSE signature check against the trust
    list held in memory) and full online verification (``verify_qr``: also the registry lookup).
 """
@@ -57,30 +59,22 @@ def main() -> None:
     ap.add_argument("--syncdb", action="store_true", help="schema from the models, migrations disabled")
     ap.add_argument("--verify-sample", type=int, default=20_000)
     ap.add_argument("--data", choices=["demo", "copy"], default="demo")
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse the kept database of an earlier --keep run: delete its licences, issue again")
     opts = ap.parse_args()
 
     env = dict(os.environ)
     env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{opts.db}"
     env["PYTHONPATH"] = str(ROOT)
     env["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings_syncdb" if opts.syncdb else "config.settings"
-    psql(f"DROP DATABASE IF EXISTS {opts.db}")
-    psql(f"CREATE DATABASE {opts.db}")
+    if not opts.reuse:
+        psql(f"DROP DATABASE IF EXISTS {opts.db}")
+        psql(f"CREATE DATABASE {opts.db}")
     try:
-        _out, t = run(["migrate", "--run-syncdb", "-v", "0"] if opts.syncdb else ["migrate", "-v", "0"], env)
-        print(f"schema: {t:.1f} s")
-        _out, t = run(["load_reference"], env)
-        print(f"reference data: {t:.1f} s")
-        if opts.data == "demo":
-            _out, t = run(["demo", "--scale", str(opts.scale)], env)
-            print(f"medreg demo --scale {opts.scale}: {t:.1f} s")
+        if opts.reuse:
+            _reset_licences(env["DATABASE_URL"])
         else:
-            _out, t = run(["demo", "--small"], env)
-            print(f"medreg demo --small: {t:.1f} s")
-            t0 = time.monotonic()
-            subprocess.run([sys.executable, str(ROOT / "benchmarks" / "public_data.py"), "--practitioners",
-                            str(opts.scale), "--institutions", str(max(100, opts.scale // 8))], env=env, cwd=ROOT,
-                           check=True, capture_output=True)
-            print(f"benchmarks/public_data.py --practitioners {opts.scale}: {time.monotonic() - t0:.1f} s")
+            _build(opts, env)
 
         os.environ.update({k: env[k] for k in ("DATABASE_URL", "PYTHONPATH", "DJANGO_SETTINGS_MODULE")})
         import django
@@ -99,9 +93,10 @@ def main() -> None:
         issued = int(m.group(1)) if m else 0
         rate = issued / t
         print("\n".join(out.strip().splitlines()[-2:]))
+        cores = min(opts.workers, os.cpu_count() or 1)
         print(f"bulk issuance: {issued:,} licences in {t:.1f} s wall (process start included) = {rate:,.0f}/s "
-              f"with {opts.workers} workers; ratio to raw signing per core = {rate / (raw * opts.workers):.2f}, "
-              f"to one core = {rate / raw:.2f}")
+              f"with {opts.workers} workers on {os.cpu_count()} cores; ratio to the raw signing rate of one core = "
+              f"{rate / raw:.2f}, of {cores} cores = {rate / (raw * cores):.2f}")
 
         _verification(opts.verify_sample)
     finally:
@@ -110,6 +105,35 @@ def main() -> None:
 
             connections.close_all()
             psql(f"DROP DATABASE IF EXISTS {opts.db}")
+
+
+def _build(opts: argparse.Namespace, env: dict[str, str]) -> None:
+    _out, t = run(["migrate", "--run-syncdb", "-v", "0"] if opts.syncdb else ["migrate", "-v", "0"], env)
+    print(f"schema: {t:.1f} s")
+    _out, t = run(["load_reference"], env)
+    print(f"reference data: {t:.1f} s")
+    if opts.data == "demo":
+        _out, t = run(["demo", "--scale", str(opts.scale)], env)
+        print(f"medreg demo --scale {opts.scale}: {t:.1f} s")
+    else:
+        _out, t = run(["demo", "--small"], env)
+        print(f"medreg demo --small: {t:.1f} s")
+        t0 = time.monotonic()
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "public_data.py"), "--practitioners",
+                        str(opts.scale), "--institutions", str(max(100, opts.scale // 8))], env=env, cwd=ROOT,
+                       check=True, capture_output=True)
+        print(f"benchmarks/public_data.py --practitioners {opts.scale}: {time.monotonic() - t0:.1f} s")
+
+
+
+def _reset_licences(url: str) -> None:
+    """Empty the licence tables of a kept database (registrations and keys stay) for another issuance run."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("TRUNCATE licences_licencecheck, licences_elicence, licences_statuslistsnapshot")
+        conn.execute("VACUUM ANALYZE people_practiceregistration")
+    print("reused the kept database; licences deleted")
 
 
 def _verification(sample: int) -> None:

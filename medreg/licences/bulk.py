@@ -111,6 +111,7 @@ def _chunks(plan: list[Any], size: int) -> Iterator[list[Any]]:
 
 # -- worker side ----------------------------------------------------------------------------------------
 _KEYS: dict[int, tuple[Any, Any, bytes]] = {}
+_AUTHORITIES: dict[int, tuple[str, str]] = {}  # authority id -> (USCC, division code), filled by _authority_key
 
 
 def _authority_key(authority_id: int) -> tuple[Any, Any, bytes]:
@@ -123,26 +124,53 @@ def _authority_key(authority_id: int) -> tuple[Any, Any, bytes]:
         if key is None:
             raise RuntimeError(f"authority {authority_id} has no signing key (the parent creates them)")
         _KEYS[authority_id] = (key, keys.private_key(key), bytes.fromhex(key.kid))
+        _AUTHORITIES[authority_id] = (authority.uscc, authority.division_code)
     return _KEYS[authority_id]
 
 
 _FIELDS = ("pk", "status", "profession", "level_code", "category_code", "scope_codes", "practice_division_id",
            "registered_on", "valid_until", "certificate_no", "authority_division_code", "person_id", "person__name",
-           "main_institution__name", "main_institution__uscc", "authority_id", "authority__uscc",
-           "authority__division_code")
+           "main_institution__name", "main_institution__uscc", "authority_id")
+_FACE_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
-def _face(r: dict[str, Any]) -> dict[str, Any]:
-    """Exactly :func:`services.registration_face`, from a ``values()`` row (no model instances)."""
+def _fetch(ids: list[int]) -> list[tuple[Any, ...]]:
+    """The :data:`_FIELDS` of the registrations ``ids``, as tuples.
+
+    On PostgreSQL the ORM's SQL runs on the raw cursor with ``= ANY(array)`` (one parameter instead of
+    2,000, and no per-row converters: psycopg already returns dates, the JSON list is parsed by the
+    caller); elsewhere through ``values_list``."""
+    from django.db import connection
+
+    from medreg.people.models import PracticeRegistration
+
+    qs = PracticeRegistration.objects.order_by().values_list(*_FIELDS)
+    if connection.vendor != "postgresql":
+        return list(qs.filter(pk__in=ids))
+    sql, params = qs.filter(pk=-1).query.sql_with_params()
+    pk_column = f"{connection.ops.quote_name(PracticeRegistration._meta.db_table)}.{connection.ops.quote_name('id')}"
+    where = f"{pk_column} = %s"
+    if sql.count(where) != 1 or params != (-1,):  # the ORM changed its SQL: take the portable path
+        return list(qs.filter(pk__in=ids))
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace(where, f"{pk_column} = ANY(%s)"), [ids])
+        return cursor.fetchall()
+
+
+def _face(r: tuple[Any, ...]) -> dict[str, Any]:
+    """Exactly :func:`services.registration_face`, from a :func:`_fetch` row (no model instances)."""
+    scope = r[5]
+    if isinstance(scope, str):
+        scope = json.loads(scope)
     return {
-        "level_code": r["level_code"],
-        "category_code": r["category_code"],
-        "scope_codes": list(r["scope_codes"]),
-        "practice_division": r["practice_division_id"],
-        "institution_name": r["main_institution__name"],
-        "institution_uscc": r["main_institution__uscc"],
-        "registered_on": r["registered_on"].isoformat(),
-        "valid_until": r["valid_until"].isoformat() if r["valid_until"] else None,
+        "level_code": r[3],
+        "category_code": r[4],
+        "scope_codes": list(scope),
+        "practice_division": r[6],
+        "institution_name": r[13],
+        "institution_uscc": r[14],
+        "registered_on": r[7].isoformat(),
+        "valid_until": r[8].isoformat() if r[8] else None,
     }
 
 
@@ -152,48 +180,65 @@ def issue_chunk(chunk: list[tuple[int, int, int, int]]) -> tuple[int, int]:
     return issued, skipped
 
 
+class _Issuer:
+    """What every licence of one authority shares within a chunk: key, kid, QR expiry, status-list URI."""
+
+    __slots__ = ("key", "private", "kid", "exp", "status_uri", "issuer", "uscc", "states")
+
+    def __init__(self, authority_id: int, now: Any, qr_days: timedelta, status_base: str,
+                 type_codes: dict[str, str]) -> None:
+        self.key, self.private, self.kid = _authority_key(authority_id)
+        uscc, division_code = _AUTHORITIES[authority_id]
+        self.exp = min(now + qr_days, self.key.not_after)
+        self.status_uri = f"{status_base}{authority_id}"
+        self.issuer = division_code or uscc or str(authority_id)
+        self.uscc = uscc
+        self.states: dict[str, tuple[str, int]] = {}
+        for kind in (LicenceKind.PHYSICIAN, LicenceKind.NURSE):  # the full check (USCC, type code) once
+            identifiers.build_elicence_identifier(type_codes[kind], uscc, "1", 1)
+            self.states[kind] = (type_codes[kind], _mod37_36_state(type_codes[kind] + uscc))
+
+
 def issue_chunk_timed(chunk: list[tuple[int, int, int, int]]) -> tuple[int, int, tuple[float, float, float]]:
     """:func:`issue_chunk` with the seconds spent fetching, signing and inserting."""
     t0 = time.perf_counter()
     from medreg.audit import services as audit
     from medreg.audit.choices import EventType
-    from medreg.people.models import PracticeRegistration
 
     plan = {pk: (authority_id, version, idx) for pk, authority_id, version, idx in chunk}
-    regs = list(PracticeRegistration.objects.filter(pk__in=list(plan)).values(*_FIELDS))
+    regs = _fetch(list(plan))
     t1 = time.perf_counter()
     now = timezone.now()
     type_codes = conf("ELICENCE_TYPE_CODES")
     qr_days = timedelta(days=conf("QR_LIFETIME_DAYS"))
     status_base = keys.status_base()
-    checked_issuers: set[str] = set()
+    issuers: dict[int, _Issuer] = {}
+    kind_codes = {k: cose.LicenceKindCode(KIND_CODES[k]) for k in (LicenceKind.PHYSICIAN, LicenceKind.NURSE)}
+    valid, sign_cwt, encode = LicenceStatus.VALID.value, cose.sign_cwt, cose.encode_qr_payload
     rows: list[tuple[Any, ...]] = []
     for reg in regs:
-        authority_id, version, idx = plan[reg["pk"]]
-        if reg["status"] != "active":
+        authority_id, version, idx = plan[reg[0]]
+        if reg[1] != "active":
             continue
-        key, private, kid = _authority_key(authority_id)
-        kind = LicenceKind.PHYSICIAN if reg["profession"] == "physician" else LicenceKind.NURSE
-        uscc, serial = reg["authority__uscc"], reg["certificate_no"]
-        if uscc not in checked_issuers:  # the full check (USCC, type code shape) once per issuer
-            identifiers.build_elicence_identifier(type_codes[kind], uscc, serial, version)
-            checked_issuers.add(uscc)
+        issuer = issuers.get(authority_id)
+        if issuer is None:
+            issuer = issuers[authority_id] = _Issuer(authority_id, now, qr_days, status_base, type_codes)
+        kind = LicenceKind.PHYSICIAN if reg[2] == "physician" else LicenceKind.NURSE
+        serial = reg[9]
         if not _SERIAL.fullmatch(serial) or not 1 <= version <= 999:
-            raise ValueError(f"registration {reg['pk']}: certificate number unusable as a 流水号")
-        type_code = type_codes[kind]
-        check = _mod37_36_finish(_mod37_36_state(type_code + uscc), f"{serial}{version:03d}")
-        identifier = f"{identifiers.ELICENCE_ROOT}.{type_code}.{uscc}.{serial}.{version:03d}.{check}"
+            raise ValueError(f"registration {reg[0]}: certificate number unusable as a 流水号")
+        type_code, state = issuer.states[kind]
+        check = _mod37_36_finish(state, f"{serial}{version:03d}")
+        identifier = f"{identifiers.ELICENCE_ROOT}.{type_code}.{issuer.uscc}.{serial}.{version:03d}.{check}"
         face = _face(reg)
-        valid_until = reg["valid_until"]
+        valid_until = reg[8]
         expires_at = services._end_of_day(valid_until) if valid_until else None
-        exp = min(now + qr_days, key.not_after)
-        if expires_at is not None:
-            exp = min(exp, expires_at)
+        exp = issuer.exp if expires_at is None else min(issuer.exp, expires_at)
         claims = cose.build_licence_claims(
-            issuer=reg["authority__division_code"] or uscc or str(authority_id),
-            kind=cose.LicenceKindCode(KIND_CODES[kind]),
+            issuer=issuer.issuer,
+            kind=kind_codes[kind],
             identifier=f"{version:03d}.{check}",  # 流水号 = licence number: see services.compact_identifier
-            holder_name=reg["person__name"],
+            holder_name=reg[12],
             licence_number=serial,
             issued_at=now,
             expires_at=exp,
@@ -202,13 +247,11 @@ def issue_chunk_timed(chunk: list[tuple[int, int, int, int]]) -> tuple[int, int,
             institution=face["institution_uscc"] or None,
             valid_until=valid_until,
             status_idx=idx,
-            status_uri=f"{status_base}{authority_id}",
+            status_uri=issuer.status_uri,
         )
-        qr = cose.encode_qr_payload(cose.sign_cwt(claims, private, kid))
-        rows.append((kind.value, identifier, serial, version, LicenceStatus.VALID.value, idx,
-                     reg["person_id"], None, reg["pk"], authority_id, reg["authority_division_code"],
-                     reg["person__name"], serial, json.dumps(face, ensure_ascii=False), key.pk, qr, now, expires_at,
-                     ""))
+        qr = encode(sign_cwt(claims, issuer.private, issuer.kid, canonical_order=True))
+        rows.append((kind.value, identifier, serial, version, valid, idx, reg[11], None, reg[0], authority_id, reg[10],
+                     reg[12], serial, face, issuer.key.pk, qr, now, expires_at, ""))
     t2 = time.perf_counter()
     if not rows:
         return 0, len(chunk), (t1 - t0, t2 - t1, 0.0)
@@ -231,9 +274,13 @@ def _mod37_36_state(prefix: str) -> int:
     return _mod37_36_run(36, prefix)
 
 
+_VALUES = {ch: i for i, ch in enumerate(_ALPHABET)}
+
+
 def _mod37_36_run(p: int, text: str) -> int:
+    values = _VALUES
     for ch in text:
-        r = (p + _ALPHABET.index(ch)) % 36 or 36
+        r = (p + values[ch]) % 36 or 36
         p = (r * 2) % 37
     return p
 
@@ -245,6 +292,28 @@ def _mod37_36_finish(p: int, rest: str) -> str:
 _COLUMNS = ("kind", "identifier", "serial", "version", "status", "status_index", "person_id", "institution_id",
             "registration_id", "authority_id", "authority_division_code", "holder_name", "licence_no", "data",
             "signing_key_id", "qr_payload", "issued_at", "expires_at", "status_reason")
+
+
+_DATA = _COLUMNS.index("data")
+
+
+def _with_json_text(rows: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """The rows with the licence face (a dict; binary COPY dumps it as jsonb) as JSON text."""
+    for row in rows:
+        yield (*row[:_DATA], _FACE_JSON.encode(row[_DATA]), *row[_DATA + 1 :])
+
+
+_TYPES: dict[str, list[int]] = {}
+
+
+def _column_types(raw: Any, table: str) -> list[int]:
+    """The type OIDs of :data:`_COLUMNS` in ``table`` (for binary COPY), looked up once per process."""
+    if table not in _TYPES:
+        raw.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+                    [table])
+        oids = dict(raw.fetchall())
+        _TYPES[table] = [int(oids[c]) for c in _COLUMNS]
+    return _TYPES[table]
 
 
 def _insert(rows: list[tuple[Any, ...]]) -> int:
@@ -259,21 +328,32 @@ def _insert(rows: list[tuple[Any, ...]]) -> int:
     cols = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # table and column names come from the model's metadata; values travel through COPY
+            # A chunk is an idempotent unit of work (a rerun re-issues what a lost commit dropped), so it does
+            # not wait for the WAL flush; the registry's own transactions keep synchronous commit.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            import psycopg
+
+            raw = cursor.cursor
+            try:  # the planned slots and versions do not collide: COPY straight into the table is the fast path
+                with transaction.atomic():
+                    # table and column names come from the model's metadata; values travel through COPY
+                    types = _column_types(raw, ELicence._meta.db_table)
+                    with raw.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+                        copy.set_types(types)
+                        for row in rows:
+                            copy.write_row(row)
+                return len(rows)
+            except (IntegrityError, psycopg.errors.IntegrityError):  # a concurrent online issuance took a slot
+                pass  # or a version: the slow path below skips exactly those rows
             cursor.execute("SELECT to_regclass('pg_temp.bulk_elicence')")
             if cursor.fetchone()[0] is None:
                 cursor.execute(f"CREATE TEMP TABLE bulk_elicence AS SELECT {cols} FROM {table} "  # noqa: S608
                                "WITH NO DATA")
-            raw = cursor.cursor
             with raw.copy(f"COPY bulk_elicence ({cols}) FROM STDIN") as copy:
-                for row in rows:
+                for row in _with_json_text(rows):
                     copy.write_row(row)
-            plain = f"INSERT INTO {table} ({cols}) SELECT {cols} FROM bulk_elicence"  # noqa: S608
-            try:  # the planned slots and versions do not collide: the plain insert is the fast path
-                with transaction.atomic():
-                    cursor.execute(plain)
-            except IntegrityError:  # a concurrent online issuance took a slot or version: skip those rows
-                cursor.execute(plain + " ON CONFLICT DO NOTHING")
+            cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM bulk_elicence "  # noqa: S608
+                           "ON CONFLICT DO NOTHING")
             inserted = max(cursor.rowcount, 0)
             cursor.execute("TRUNCATE bulk_elicence")
             return inserted
@@ -281,8 +361,9 @@ def _insert(rows: list[tuple[Any, ...]]) -> int:
         adapt_dt = connection.ops.adapt_datetimefield_value
         inserted = 0
         per_statement = max(1, 30000 // len(_COLUMNS))
-        for i in range(0, len(rows), per_statement):
-            part = rows[i : i + per_statement]
+        text_rows = list(_with_json_text(rows))
+        for i in range(0, len(text_rows), per_statement):
+            part = text_rows[i : i + per_statement]
             params: list[Any] = []
             for row in part:
                 values = list(row)
@@ -299,6 +380,7 @@ def _insert(rows: list[tuple[Any, ...]]) -> int:
 def _worker_init() -> None:
     connections.close_all()  # never share the parent's socket; each worker opens its own connection
     _KEYS.clear()
+    _AUTHORITIES.clear()
 
 
 # -- parent side ----------------------------------------------------------------------------------------

@@ -45,7 +45,8 @@ class ELicence(models.Model):
     """One version of an e-licence. A new version supersedes the previous on every approved change."""
 
     kind = models.CharField(max_length=12, choices=LicenceKind.choices)
-    identifier = models.CharField(max_length=120, unique=True)  # GB/T 36904 电子证照标识, version included
+    # GB/T 36904 电子证照标识, version included; unique through Meta (a constraint: no LIKE index on PostgreSQL)
+    identifier = models.CharField(max_length=120)
     serial = models.CharField(max_length=40)  # stable across versions (indexed by uniq_licence_version)
     version = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=12, choices=LicenceStatus.choices, default=LicenceStatus.VALID)
@@ -67,7 +68,8 @@ class ELicence(models.Model):
     holder_name = models.CharField(max_length=120)
     licence_no = models.CharField(max_length=32)
     data = models.JSONField(default=dict)  # the permit fields shown on the licence face
-    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="licences")
+    # not indexed: keys are never deleted, and no query selects licences by their key
+    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="licences", db_index=False)
     qr_payload = models.TextField()
     issued_at = models.DateTimeField()
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -82,10 +84,17 @@ class ELicence(models.Model):
     class Meta:
         ordering = ["-issued_at"]
         constraints = [
+            models.UniqueConstraint(fields=["identifier"], name="uniq_licence_identifier"),
             models.UniqueConstraint(fields=["serial", "version"], name="uniq_licence_version"),
             models.UniqueConstraint(fields=["authority", "status_index"], name="uniq_licence_status_slot"),
         ]
-        indexes = [models.Index(fields=["registration", "version"]), models.Index(fields=["institution", "version"])]
+        # partial: a practitioner's licence is not entered in the institution index, nor the reverse
+        indexes = [
+            models.Index(fields=["registration", "version"], name="licence_registration_version",
+                         condition=models.Q(registration__isnull=False)),
+            models.Index(fields=["institution", "version"], name="licence_institution_version",
+                         condition=models.Q(institution__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.licence_no} v{self.version}"

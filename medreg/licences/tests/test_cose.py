@@ -656,3 +656,43 @@ def test_openssl_verifies_the_cose_signature_independently(key, kid, tmp_path: P
     assert good.returncode == 0, good.stderr
     assert "Signature Verified Successfully" in good.stdout
     assert bad.returncode != 0
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"category_code": None, "scope_codes": [], "institution": None, "valid_until": None},
+        {"status_idx": None, "status_uri": None},
+        {"cti": b"\x01\x02"},
+        {"licence_number": "0011", "scope_codes": ["0110", "0104", "03"]},
+        {"status_idx": 0, "status_uri": "u", "cti": b"", "holder_name": "欧阳娜娜娜"},
+    ],
+)
+def test_claims_are_built_in_canonical_order_so_signing_may_skip_the_sort(key, kid, overrides):
+    claims = physician_claims(**overrides)
+    assert cbor2.dumps(claims) == cbor2.dumps(claims, canonical=True)
+    assert cose.sign_cwt(claims, key, kid, canonical_order=True) == cose.sign_cwt(claims, key, kid)
+
+
+def test_the_citizen_id_guard_checks_the_check_character_then_the_birth_date():
+    valid = "11010519491231002X"
+    assert cose._looks_like_citizen_id(valid)
+    assert cose._looks_like_citizen_id(f"  {valid.lower()} ")
+    assert not cose._looks_like_citizen_id(valid[:17] + "1")  # wrong check character
+    # a right check character on an impossible birth date (month 13) is not an ID number
+    body = "11010519491331002"
+    total = sum(int(c) * w for c, w in zip(body, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), strict=True))
+    assert not cose._looks_like_citizen_id(body + "10X98765432"[total % 11])
+    with pytest.raises(ValueError, match="citizen ID"):
+        physician_claims(licence_number=valid)
+
+
+def test_the_zlib_form_written_by_libdeflate_is_read_by_the_standard_inflater(key, kid):
+    # a holder name long enough to repeat makes zlib worth it, so the compressed form is used
+    claims = physician_claims(holder_name="张" * 60, scope_codes=["0104"] * 20)
+    message = cose.sign_cwt(claims, key, kid)
+    text = cose.encode_qr_payload(message)
+    body = base45.b45decode(text.removeprefix(cose.QR_PREFIX))
+    assert body[0] == 0x78 and zlib.decompress(body) == message
+    assert cose.decode_qr_payload(text) == message

@@ -53,6 +53,23 @@ def _may_administer(user: Any, division_prefix: str) -> bool:
     return any(division_prefix.startswith(p) for p in prefixes if p) or "" in prefixes
 
 
+def _may_administer_subscription(user: Any, *, kind: str, institution_id: int | None, division_prefix: str) -> bool:
+    """Who may create, pause or resume a subscription: whoever may administer its jurisdiction, and for
+    an employer subscription also an administrator of that very institution (机构端, for alerts about the
+    institution's own staff). Institution administrators never get any other kind of subscription."""
+    if _may_administer(user, division_prefix):
+        return True
+    return (
+        kind == PartnerKind.EMPLOYER
+        and institution_id is not None
+        and scope_info(user).has_role(Role.INSTITUTION_ADMIN, institution_id=institution_id)
+    )
+
+
+def _known_event_types() -> set[str]:
+    return {str(label) for _value, label in EventType.choices}
+
+
 def create_subscription(
     *, name: str, kind: str, url: str, topics: list[str] | None = None, event_types: list[str] | None = None,
     division_prefix: str = "", institution: Institution | None = None, acting_user: Any,
@@ -60,7 +77,9 @@ def create_subscription(
     """Subscribe a partner endpoint. Returns the subscription and its signing secret (shown once).
 
     Audits SUBSCRIPTION_CREATED. Employers must name their institution and then only get events about
-    it and its staff; other partners subscribe to a division subtree ("" = national).
+    it and its staff; other partners subscribe to a division subtree ("" = national). Authority
+    administrators may subscribe within their jurisdiction; an institution administrator only an employer
+    subscription of their own institution (PermissionDenied otherwise, before anything is written).
     """
     errors: list[ErrorItem] = []
     parts = urlsplit(url or "")
@@ -74,6 +93,10 @@ def create_subscription(
     if bad:
         errors.append(ErrorItem("topic_invalid", _("未知的事件主题：%(topics)s"), field="topics",
                                 params={"topics": "、".join(bad)}))
+    unknown = [t for t in event_types or [] if t not in _known_event_types()]
+    if unknown:
+        errors.append(ErrorItem("event_type_invalid", _("未知的事件类型：%(types)s"), field="event_types",
+                                params={"types": "、".join(unknown)}))
     if kind == PartnerKind.EMPLOYER and institution is None:
         errors.append(ErrorItem("institution_required", _("执业机构订阅须指定本机构"), field="institution"))
     if division_prefix and (not division_prefix.isdigit() or len(division_prefix) > 6):
@@ -82,7 +105,8 @@ def create_subscription(
         raise DomainError(errors=errors)
     if institution is not None:
         division_prefix = institution.division_code
-    if not _may_administer(acting_user, division_prefix):
+    if not _may_administer_subscription(acting_user, kind=kind, division_prefix=division_prefix,
+                                        institution_id=institution.pk if institution else None):
         raise PermissionDenied(_("无权为该辖区设置订阅"))
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -98,14 +122,21 @@ def create_subscription(
 
 
 def set_subscription_active(subscription_id: int, active: bool, *, acting_user: Any) -> Subscription:
-    """Pause or resume a subscription (pending deliveries wait while paused). Audits SUBSCRIPTION_CHANGED."""
+    """Pause or resume a subscription (pending deliveries wait while paused: :func:`deliver_due` and
+    :func:`attempt_delivery` skip them). Audits SUBSCRIPTION_CHANGED; asking for the state it already has
+    changes and audits nothing. Outside the actor's administration the subscription does not exist (404)."""
     with transaction.atomic():
         sub = Subscription.objects.select_for_update().filter(pk=subscription_id).first()
-        if sub is None or not _may_administer(acting_user, sub.division_prefix):
+        if sub is None or not _may_administer_subscription(
+            acting_user, kind=sub.kind, institution_id=sub.institution_id, division_prefix=sub.division_prefix
+        ):
             raise NotFound(_("未找到该记录"), code="not_found")
+        if sub.is_active == active:
+            return sub
         sub.is_active = active
         sub.save(update_fields=["is_active"])
-        audit.record(EventType.SUBSCRIPTION_CHANGED, actor=acting_user, subject=sub, data={"is_active": active})
+        audit.record(EventType.SUBSCRIPTION_CHANGED, actor=acting_user, subject=sub,
+                     institution_id=sub.institution_id, data={"is_active": active})
     return sub
 
 
@@ -226,14 +257,16 @@ def replay_delivery(delivery_id: int, *, acting_user: Any) -> Delivery:
 
 
 def replay_dead_letters(*, acting_user: Any, subscription_id: int | None = None) -> int:
-    """Replay every dead letter the user may act on (optionally of one subscription)."""
+    """Replay every dead letter the user may act on (optionally of one subscription), all or none in one
+    transaction; each replay is audited DELIVERY_REPLAYED by :func:`replay_delivery`."""
     qs = Delivery.objects.filter(status=DeliveryStatus.DEAD)
     if acting_user is not None:
         qs = qs.for_user(acting_user, "act")
     if subscription_id is not None:
         qs = qs.filter(subscription_id=subscription_id)
     count = 0
-    for pk in list(qs.values_list("pk", flat=True)):
-        replay_delivery(pk, acting_user=acting_user)
-        count += 1
+    with transaction.atomic():
+        for pk in list(qs.order_by("pk").values_list("pk", flat=True)):
+            replay_delivery(pk, acting_user=acting_user)
+            count += 1
     return count

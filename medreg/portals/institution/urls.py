@@ -3,6 +3,7 @@
 from django.urls import path
 
 from medreg.portals.institution import apply as inst_apply
+from medreg.portals.institution import exchange as inst_exchange
 from medreg.portals.institution import licence as inst_licence
 from medreg.portals.institution import lifecycle, roster, supervision, views
 
@@ -23,4 +24,5 @@ urlpatterns = [
     path("licence/", inst_licence.licence, name="licence"),  # inst stream: licence, 校验 status, 历史沿革
     *inst_apply.urlpatterns,  # inst stream: the institution's own items (执业登记, 校验, 变更, ...)
     *lifecycle.urlpatterns,  # lifecycle stream: 注销报告, 离岗备案, 个人信息更新审核
+    *inst_exchange.urlpatterns,  # exchange stream: the institution's employer subscriptions (staff alerts)
 ]

@@ -390,19 +390,51 @@ def assessment_due_on(person: Person) -> dt.date | None:
     return None if first is None else add_years(first, years) - dt.timedelta(days=1)
 
 
+def _public_sanction_rows(on: dt.date) -> Any:
+    """Penalties of the published kinds (``MEDREG["RECORDS"]["PUBLIC_SANCTION_KINDS"]``) in force on ``on``."""
+    from django.db.models import Q
+
+    kinds = list(conf("RECORDS")["PUBLIC_SANCTION_KINDS"])
+    return Penalty.objects.filter(kind__in=kinds, start_on__lte=on).filter(Q(end_on__isnull=True) | Q(end_on__gte=on))
+
+
+def _public_sanction(p: Penalty) -> dict[str, Any]:
+    return {"type": p.kind, "type_label": str(PenaltyKind(p.kind).label), "end_on": p.end_on}
+
+
 def public_sanctions(person: Person, on: dt.date | None = None) -> list[dict[str, Any]]:
     """Sanctions in force that the public register shows: type and last day only (no reason, no
     decision number). Kinds come from ``MEDREG["RECORDS"]["PUBLIC_SANCTION_KINDS"]``."""
     day = on or timezone.localdate()
-    kinds = list(conf("RECORDS")["PUBLIC_SANCTION_KINDS"])
+    rows = _public_sanction_rows(day).filter(person=person).order_by("end_on")
+    return [_public_sanction(p) for p in rows]
+
+
+def public_sanctions_by_person(person_ids: list[int], on: dt.date) -> dict[int, list[dict[str, Any]]]:
+    """:func:`public_sanctions` for many people in one query (the open-data export): person id → the
+    sanctions in force on ``on`` (people without any are absent)."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    rows = _public_sanction_rows(on).filter(person_id__in=person_ids).order_by("person_id", "end_on", "pk")
+    for p in rows.only("person_id", "kind", "end_on"):
+        out.setdefault(p.person_id, []).append(_public_sanction(p))
+    return out
+
+
+def public_sanction_changes(since: dt.datetime, on: dt.date) -> set[int]:
+    """People whose published sanctions may read differently on ``on`` than at ``since``: a sanction
+    of a published kind started, or dropped off (the day after its last day), on a day from ``since``'s
+    local date to ``on``, or was recorded at or after ``since``. Used by the delta export, since the
+    calendar alone changes what is published without touching the registration."""
     from django.db.models import Q
 
-    rows = (
-        Penalty.objects.filter(person=person, kind__in=kinds, start_on__lte=day)
-        .filter(Q(end_on__isnull=True) | Q(end_on__gte=day))
-        .order_by("end_on")
+    first = timezone.localtime(since).date() if timezone.is_aware(since) else since.date()
+    kinds = list(conf("RECORDS")["PUBLIC_SANCTION_KINDS"])
+    changed = Penalty.objects.filter(kind__in=kinds).filter(
+        Q(start_on__gte=first, start_on__lte=on)
+        | Q(end_on__gte=first - dt.timedelta(days=1), end_on__lt=on)
+        | Q(created_at__gte=since)
     )
-    return [{"type": p.kind, "type_label": str(PenaltyKind(p.kind).label), "end_on": p.end_on} for p in rows]
+    return set(changed.values_list("person_id", flat=True))
 
 
 def archive_pdf(access: ArchiveAccess) -> bytes:

@@ -6,9 +6,13 @@ Layout of one run (``<out>/<kind>-<YYYYMMDDTHHMMSSZ>/``)::
     manifest.json      SHA256SUMS
 
 Records come from :mod:`medreg.public.selectors` (the publication policy applies: only public fields).
-A delta holds every record changed at or after ``since``; a record that left the public register since
-then appears as ``{"id": ..., "withdrawn": true}``. The schema is versioned (``SCHEMA_VERSION``) and
-documented in ``docs/open-data.md``; columns are only ever added at the end within a major version.
+Practitioner records also carry the sanctions in force on the export day (kind and last day only, where
+the policy publishes ``sanctions`` for the record's status), like the register's detail page.
+A delta holds every record changed at or after ``since``, plus the registrations of everyone whose
+published sanctions started, ended or were recorded since then (the calendar alone changes them); a
+record that left the public register since then appears as ``{"id": ..., "withdrawn": true}``. The
+schema is versioned (``SCHEMA_VERSION``) and documented in ``docs/open-data.md``; columns are only ever
+added at the end within a major version.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,14 +32,17 @@ from typing import Any
 from django.utils import timezone, translation
 
 from medreg.public import selectors
+from medreg.public.policy import PUBLIC, current_policy
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+SANCTION_BATCH = 2000
 
 PRACTITIONER_COLUMNS = (
     "id", "withdrawn", "name", "gender", "profession", "profession_label", "level_code", "level",
     "category_code", "category", "scope_codes", "scopes", "main_institution_id", "main_institution",
     "practice_division_code", "practice_place", "status", "status_label", "registered_on", "valid_until",
     "title", "certificate_no", "education", "school", "practice_sites",
+    "sanctions",  # 1.1
 )
 INSTITUTION_COLUMNS = (
     "id", "withdrawn", "name", "aliases", "uscc", "registration_no", "category_code", "category", "grade_code",
@@ -88,6 +95,89 @@ def _flat_institution(record: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def _batches(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _with_sanctions(records: Iterable[dict[str, Any]], on: dt.date) -> Iterator[dict[str, Any]]:
+    """Add ``sanctions`` (in force on ``on``: kind, label, last day) to each practitioner record whose
+    status the policy publishes them for; two queries per batch, whatever the batch holds."""
+    from medreg.people.archive import public_sanctions_by_person
+    from medreg.people.models import PracticeRegistration
+
+    policy = current_policy()
+    for batch in _batches(records, SANCTION_BATCH):
+        ids = [r["id"] for r in batch if not r.get("withdrawn")]
+        people = {
+            pk: person_id
+            for pk, person_id, status in PracticeRegistration.objects.filter(pk__in=ids)
+            .values_list("pk", "person_id", "status")
+            if policy.visible("practitioner", "sanctions", status, PUBLIC)
+        }
+        found = public_sanctions_by_person(sorted(set(people.values())), on) if people else {}
+        for record in batch:
+            person_id = people.get(record["id"])
+            if person_id is not None and not record.get("withdrawn"):
+                record["sanctions"] = [
+                    {"kind": s["type"], "kind_label": s["type_label"], "end_on": s["end_on"]}
+                    for s in found.get(person_id, [])
+                ]
+            yield record
+
+
+def _bulk_record(registration_id: int) -> dict[str, Any] | None:
+    """One registration's public record shaped like :func:`selectors.iter_practitioners` shapes it (no
+    fallback site, no other registrations); ``None`` when it is not in the public register."""
+    record = selectors.practitioner_detail(registration_id)
+    if record is None:
+        return None
+    record.pop("other_registrations", None)
+    record.pop("sanctions", None)  # added for every record by _with_sanctions
+    if "practice_sites" in record:
+        record["practice_sites"] = selectors.practice_sites([registration_id]).get(registration_id, [])
+    return record
+
+
+def _with_sanction_changes(records: Iterable[dict[str, Any]], since: dt.datetime,
+                           on: dt.date) -> Iterator[dict[str, Any]]:
+    """Merge into the delta (streamed in id order) the registrations of everyone whose published sanctions
+    changed since ``since`` and that the delta does not already hold; a registration that is not in the
+    public register is left out (nothing about it was published)."""
+    from medreg.people.archive import public_sanction_changes
+    from medreg.people.models import PracticeRegistration
+
+    people = public_sanction_changes(since, on)
+    extra = list(PracticeRegistration.objects.filter(person_id__in=sorted(people)).order_by("pk")
+                 .values_list("pk", flat=True)) if people else []
+    i = 0
+    for record in records:
+        while i < len(extra) and extra[i] < record["id"]:
+            if (added := _bulk_record(extra[i])) is not None:
+                yield added
+            i += 1
+        if i < len(extra) and extra[i] == record["id"]:
+            i += 1
+        yield record
+    for pk in extra[i:]:
+        if (added := _bulk_record(pk)) is not None:
+            yield added
+
+
+def _practitioners(since: dt.datetime | None, on: dt.date) -> Iterator[dict[str, Any]]:
+    """The practitioner records of a full or delta export, in id order, with their sanctions."""
+    records: Iterable[dict[str, Any]] = selectors.iter_practitioners(since=since)
+    if since is not None:
+        records = _with_sanction_changes(records, since, on)
+    return _with_sanctions(records, on)
+
+
 def _write(directory: Path, stem: str, records: Iterator[dict[str, Any]], columns: tuple[str, ...],
            flatten: Callable[[dict[str, Any]], dict[str, Any]]) -> list[dict[str, Any]]:
     csv_path, jsonl_path = directory / f"{stem}.csv", directory / f"{stem}.jsonl"
@@ -124,8 +214,8 @@ def write_export(out_dir: str | os.PathLike[str], *, since: dt.datetime | None =
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=base))
     try:
         with translation.override("zh-hans"):
-            files = _write(tmp, "practitioners", selectors.iter_practitioners(since=since), PRACTITIONER_COLUMNS,
-                           lambda r: r)
+            files = _write(tmp, "practitioners", _practitioners(since, timezone.localdate(now)),
+                           PRACTITIONER_COLUMNS, lambda r: r)
             files += _write(tmp, "institutions", selectors.iter_institutions(since=since), INSTITUTION_COLUMNS,
                             _flat_institution)
         manifest = {

@@ -427,6 +427,93 @@ def test_export_command_since_and_daily(world, registered, tmp_path, capsys):
     assert len(dirs) == 2 and all(export.verify_export(d) == [] for d in dirs)
 
 
+def _rows(result, name: str = "practitioners.jsonl") -> list[dict]:
+    return [json.loads(line) for line in (result.directory / name).read_text(encoding="utf-8").splitlines()]
+
+
+def _suspend(world, registered, start: dt.date):
+    from medreg.people import records
+
+    return records.record_penalty(registered.person_id, acting_user=world.city.users[Role.APPROVER], data={
+        "profession": "physician", "kind": "suspension", "start_on": start.isoformat(), "months": 6,
+        "reason": "健康原因（不公开）", "decision_no": "昆卫罚〔2026〕7号"})
+
+
+def _at(day: dt.date, hour: int = 12) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def test_export_carries_active_sanctions_with_their_end_date_and_nothing_private(
+    world, registered, secrets, tmp_path
+):
+    today = timezone.localdate()
+    penalty = _suspend(world, registered, today)
+    result = export.write_export(tmp_path, now=_at(today))
+    assert json.loads((result.directory / "manifest.json").read_text())["schema_version"] == "1.1"
+    jsonl = (result.directory / "practitioners.jsonl").read_bytes()
+    csv_bytes = (result.directory / "practitioners.csv").read_bytes()
+    sanction = {"kind": "suspension", "kind_label": "暂停执业活动", "end_on": penalty.end_on.isoformat()}
+    row = next(r for r in _rows(result) if r["id"] == registered.pk)
+    assert row["sanctions"] == [sanction] and row["status"] == "suspended"
+    header, line = csv_bytes.decode().splitlines()[0], next(
+        x for x in csv_bytes.decode().splitlines()[1:] if x.startswith(f"{registered.pk},"))
+    assert header.endswith(",practice_sites,sanctions")
+    assert line.endswith('"[{""kind"":""suspension"",""kind_label"":""暂停执业活动"",""end_on"":""'
+                         + penalty.end_on.isoformat() + '""}]"')
+    for body, name in ((jsonl, "practitioners.jsonl"), (csv_bytes, "practitioners.csv")):
+        assert penalty.end_on.isoformat().encode() in body
+        assert "健康原因".encode() not in body and "昆卫罚".encode() not in body  # no reason, no decision no.
+        assert_no_secrets(body, secrets, name)
+    for path in result.directory.iterdir():
+        assert_no_secrets(path.read_bytes(), secrets, path.name)
+    assert export.verify_export(result.directory) == []
+    # the day after its last day the sanction has dropped off the full export
+    later = export.write_export(tmp_path / "later", now=_at(penalty.end_on + dt.timedelta(days=1)))
+    assert next(r for r in _rows(later) if r["id"] == registered.pk)["sanctions"] == []
+    assert penalty.end_on.isoformat().encode() not in (later.directory / "practitioners.csv").read_bytes()
+
+
+def test_delta_holds_practitioners_whose_sanction_started_or_ended_since(world, registered, secrets, tmp_path):
+    today = timezone.localdate()
+    start = today + dt.timedelta(days=10)
+    penalty = _suspend(world, registered, start)  # decided now, in force only from ``start``
+    recorded = export.write_export(tmp_path / "recorded", since=timezone.now() - dt.timedelta(minutes=1))
+    assert [r["sanctions"] for r in _rows(recorded) if r["id"] == registered.pk] == [[]]  # not yet in force
+    # a quiet day before it starts: nothing changed, nothing exported
+    quiet = export.write_export(tmp_path / "quiet", since=_at(start - dt.timedelta(days=2), 1),
+                                now=_at(start - dt.timedelta(days=1), 1))
+    assert quiet.rows["practitioners.jsonl"] == 0
+    # the day it starts the delta carries the practitioner, although no row changed in the database
+    started = export.write_export(tmp_path / "started", since=_at(start - dt.timedelta(days=1), 1),
+                                  now=_at(start, 1))
+    rows = _rows(started)
+    assert [r["id"] for r in rows] == [registered.pk] and rows[0]["name"] == "张晓明"
+    assert rows[0]["sanctions"] == [{"kind": "suspension", "kind_label": "暂停执业活动",
+                                     "end_on": penalty.end_on.isoformat()}]
+    assert rows[0]["practice_sites"] == next(
+        r for r in _rows(export.write_export(tmp_path / "full", now=_at(start, 1))) if r["id"] == registered.pk
+    )["practice_sites"]
+    # the day after its last day the delta carries it again, with the sanction gone
+    ended = export.write_export(tmp_path / "ended", since=_at(penalty.end_on, 1),
+                                now=_at(penalty.end_on + dt.timedelta(days=1), 1))
+    assert [(r["id"], r["sanctions"]) for r in _rows(ended)] == [(registered.pk, [])]
+    for result in (recorded, started, ended):
+        assert export.verify_export(result.directory) == []
+        for path in result.directory.iterdir():
+            assert_no_secrets(path.read_bytes(), secrets, f"{result.directory.name}/{path.name}")
+
+
+def test_sanctions_follow_the_publication_policy(world, registered, settings, tmp_path):
+    penalty = _suspend(world, registered, timezone.localdate())
+    settings.MEDREG = {**settings.MEDREG, "PUBLICATION_POLICY_FILE": policy_file(
+        tmp_path, '[practitioner.status.suspended]\nsanctions = "regulator"\n')}
+    result = export.write_export(tmp_path / "out")
+    row = next(r for r in _rows(result) if r["id"] == registered.pk)
+    assert "sanctions" not in row
+    assert penalty.end_on.isoformat().encode() not in (result.directory / "practitioners.csv").read_bytes()
+    assert penalty.end_on.isoformat().encode() not in (result.directory / "practitioners.jsonl").read_bytes()
+
+
 # -- query counts --------------------------------------------------------------------------------------------
 def test_api_search_is_one_query(client, world, registered, no_throttle, django_assert_max_num_queries):
     params = {"name": "张晓明", "province": "53"}

@@ -19,10 +19,14 @@ def _clear_cache():
     from django.conf import settings
     from django.utils import translation
 
+    from medreg.reference.selectors import forget_local
+
     cache.clear()
+    forget_local()
     translation.activate(settings.LANGUAGE_CODE)
     yield
     cache.clear()
+    forget_local()
     translation.activate(settings.LANGUAGE_CODE)
 
 

@@ -12,7 +12,8 @@ For each endpoint (姓名 + 省份 search through the open API, the same search 
 institution name search, e-licence verification, and FHIR ``Practitioner?name=`` when ``/fhir/r4/``
 answers) the script:
 
-1. starts ``--servers`` waitress processes (``medreg serve --no-worker``), throttles disabled;
+1. starts ``--servers`` server processes (``medreg serve --no-worker``; ``--server waitress``: one process
+   per port, ``--server granian``: one granian server with that many worker processes), throttles disabled;
 2. runs an open-loop load at ``--rate`` requests/s for ``--seconds`` (latency measured from the scheduled
    send time, so queueing counts: no coordinated omission) and reports achieved rate, p50, p99, errors;
 3. runs a closed loop (``--connections`` keep-alive connections, as fast as possible) for the maximum
@@ -207,16 +208,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_servers(n: int, threads: int) -> tuple[list[subprocess.Popen[bytes]], list[int]]:
+def start_servers(n: int, threads: int, server: str = "waitress") -> tuple[list[subprocess.Popen[bytes]], list[int]]:
+    """``n`` waitress processes on their own ports, or one granian server with ``n`` worker processes."""
     env = {**os.environ, "MEDREG_PUBLIC_SEARCH_RATE": "100000000/s", "MEDREG_PUBLIC_VERIFY_RATE": "100000000/s",
            "MEDREG_PUBLIC_API_RATE": "100000000/s", "MEDREG_PUBLIC_STATUS_RATE": "100000000/s",
            "LOG_LEVEL": "WARNING"}
     procs, ports = [], []
-    for _ in range(n):
+    for _ in range(1 if server == "granian" else n):
         port = free_port()
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "medreg.cli", "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port),
-             "--threads", str(threads)], env=env, stdout=subprocess.DEVNULL,
+             "--threads", str(threads), "--server", server, "--processes", str(n)], env=env, stdout=subprocess.DEVNULL,
             stderr=open(f"/tmp/medreg-bench-server-{port}.log", "wb")))  # noqa: SIM115 - closed with the process
         ports.append(port)
     for proc, port in zip(procs, ports, strict=True):
@@ -337,8 +339,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", default="500", help="open-loop rate(s), comma-separated, e.g. 500,50")
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--servers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads per server")
+    parser.add_argument("--servers", type=int, default=2, help="server processes")
+    parser.add_argument("--threads", type=int, default=8, help="request threads per server process")
+    parser.add_argument("--server", choices=["waitress", "granian"], default="waitress")
     parser.add_argument("--connections", type=int, default=32, help="closed-loop HTTP connections")
     parser.add_argument("--pool", type=int, default=64, help="open-loop connection pool")
     parser.add_argument("--bare-threads", type=int, default=0, help="bare psycopg threads (default: servers*threads)")
@@ -361,7 +364,7 @@ def main() -> None:
         n_inst = cur.fetchone()[0]
     print(f"data: {n_regs:,} practice registrations, {n_inst:,} institutions", flush=True)
     data = samples()
-    procs, ports = start_servers(args.servers, args.threads)
+    procs, ports = start_servers(args.servers, args.threads, args.server)
     results = []
     try:
         fhir = asyncio.run(_probe(ports[0], "/fhir/r4/metadata"))

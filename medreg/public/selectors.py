@@ -50,12 +50,7 @@ _PRACTITIONER_COLUMNS: dict[str, tuple[str, ...]] = {
     "category": ("category_code",),
     "scopes": ("scope_codes",),
     "main_institution": ("main_institution_id", "main_institution__name"),
-    "practice_place": (
-        "practice_division__code",
-        "practice_division__name",
-        "practice_division__parent__name",
-        "practice_division__parent__parent__name",
-    ),
+    "practice_place": ("practice_division_id",),  # names from ref.division_chain: no join
     "status": ("status",),
     "registered_on": ("registered_on",),
     "valid_until": ("valid_until",),
@@ -73,7 +68,7 @@ _INSTITUTION_COLUMNS: dict[str, tuple[str, ...]] = {
     "registration_no": ("registration_no",),
     "category": ("category_code",),
     "grade": ("grade_code",),
-    "division": ("division_code", "division__name", "division__parent__name", "division__parent__parent__name"),
+    "division": ("division_code",),  # names from ref.division_chain (division_code = the division FK): no join
     "address": ("address",),
     "licensing_authority": ("licensing_authority__name",),
     "legal_representative": ("legal_representative",),
@@ -197,11 +192,9 @@ def _practitioner_record(row: dict[str, Any], policy: Policy, audience: str) -> 
         out["main_institution_id"] = row["main_institution_id"]
         out["main_institution"] = row["main_institution__name"]
     if "practice_place" in show:
-        out["practice_division_code"] = row["practice_division__code"]
+        out["practice_division_code"] = row["practice_division_id"]
         out["practice_place"] = _place(
-            row["practice_division__parent__parent__name"],
-            row["practice_division__parent__name"],
-            row["practice_division__name"],
+            *ref.division_chain(row["practice_division_id"]),
         )
     if "status" in show:
         out["status"] = status
@@ -273,13 +266,10 @@ def list_practitioners(*, cursor: str | None = None, limit: int = PAGE_SIZE, pro
 
 
 def practice_sites(registration_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """多机构 practice with dates, per registration: filed sites from ``people.PracticeSite`` when that model
-    exists, and the main institution otherwise (the caller falls back)."""
-    try:
-        from medreg.people.models import PracticeSite  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - until the lead's model lands
-        return {}
-    from medreg.people.choices import SiteKind, SiteStatus  # type: ignore[attr-defined]
+    """多机构 practice with dates, per registration: its main and filed sites (``people.PracticeSite``); a
+    registration without site rows (legacy data) gets an empty list and the caller shows its main institution."""
+    from medreg.people.choices import SiteKind, SiteStatus
+    from medreg.people.models import PracticeSite
 
     out: dict[int, list[dict[str, Any]]] = {rid: [] for rid in registration_ids}
     rows = (
@@ -411,8 +401,7 @@ def _institution_record(row: dict[str, Any], policy: Policy, audience: str) -> d
         out["grade"] = _label("hospital_grade", row["grade_code"])
     if "division" in show:
         out["division_code"] = row["division_code"]
-        out["division"] = _place(row["division__parent__parent__name"], row["division__parent__name"],
-                                 row["division__name"])
+        out["division"] = _place(*ref.division_chain(row["division_code"]))
     if "licensing_authority" in show:
         out["licensing_authority"] = row["licensing_authority__name"]
     if "status" in show:
@@ -425,7 +414,7 @@ def _institution_record(row: dict[str, Any], policy: Policy, audience: str) -> d
 
 def _validation(row: dict[str, Any]) -> dict[str, Any]:
     """校验 status: 正常 / 暂缓校验 / 逾期未校验, and when the current period ends."""
-    from medreg.institutions.choices import VerificationState  # type: ignore[attr-defined]
+    from medreg.institutions.choices import VerificationState
 
     state = row.get("verification_state") or VerificationState.NORMAL
     overdue = row.get("verification_overdue_since")

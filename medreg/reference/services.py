@@ -91,4 +91,7 @@ def load_reference_data(*, acting_user: Any, data_dir: Path = DATA_DIR) -> dict[
             subject=("reference", "tables"),
             data={"created": len(to_create) + len(new_codes), "updated": len(to_update) + len(changed)},
         )
+    from medreg.reference.selectors import forget_local
+
+    forget_local()
     return counts

@@ -154,10 +154,8 @@ def _registrations_at(inst: Institution) -> list[tuple[PracticeRegistration, str
         main_institution=inst, status=RegistrationStatus.ACTIVE, profession=Profession.PHYSICIAN
     ).select_related("person")
     rows: list[tuple[PracticeRegistration, str, list[str]]] = [(r, "main", list(r.scope_codes or [])) for r in main]
-    try:
-        from medreg.people.models import PracticeSite  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover
-        return rows
+    from medreg.people.models import PracticeSite
+
     filed = PracticeSite.objects.filter(
         institution=inst, kind="filed", status="active", registration__status=RegistrationStatus.ACTIVE,
         registration__profession=Profession.PHYSICIAN,

@@ -537,11 +537,9 @@ def close_consultation(thread_id: int, *, conclusion: str, acting_user: User) ->
 
 # -- the practitioner–institution graph: affected registrations -------------------------------------------
 def _filed_sites(institution: Institution) -> list[Any]:
-    """Active 备案 sites at ``institution`` (people.PracticeSite, when the registry has them)."""
-    try:
-        from medreg.people.models import PracticeSite  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - older registry without 多机构备案
-        return []
+    """Active 备案 sites at ``institution``."""
+    from medreg.people.models import PracticeSite
+
     return list(PracticeSite.objects.filter(institution=institution, kind="filed", status="active",
                                             registration__status=RegistrationStatus.ACTIVE)
                 .select_related("registration__authority", "registration__person"))

@@ -117,6 +117,59 @@ def test_serve_runs_waitress_and_stops_its_worker(db, monkeypatch):
     assert proc.terminated
 
 
+def test_serve_with_granian_passes_processes_and_threads(db, monkeypatch):
+    import granian
+
+
+    seen = {}
+
+    class FakeGranian:
+        def __init__(self, target, **kw):
+            seen.update(kw, target=target)
+
+        def serve(self):
+            seen["served"] = True
+
+    monkeypatch.setattr(granian, "Granian", FakeGranian)
+    out = run("serve", "--no-worker", "--server", "granian", "--processes", "3", "--threads", "5", "--port", "8124")
+    assert seen["target"] == "config.wsgi:application" and seen["served"]
+    assert (seen["workers"], seen["blocking_threads"], seen["port"]) == (3, 5, 8124)
+    assert str(seen["interface"].value) == "wsgi" and "granian, 3 processes × 5 threads" in out
+
+
+def test_granian_serves_the_django_application(tmp_path):
+    """A real granian process answers through Django (a static file WhiteNoise serves from the apps)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}", "ALLOWED_HOSTS": "127.0.0.1"}
+    proc = subprocess.Popen([sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port",
+                             str(port), "--workers", "1", "--no-ws", "config.wsgi:application"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        body = b""
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/vendor/htmx.min.js", timeout=2) as r:
+                    assert r.status == 200
+                    body = r.read()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                time.sleep(0.2)
+        assert b"htmx" in body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def test_serve_defaults_come_from_the_environment(monkeypatch):
     from medreg.core.management.commands.serve import Command
 

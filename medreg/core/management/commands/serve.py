@@ -1,4 +1,6 @@
-"""medreg serve: serve MedReg with waitress (multi-threaded), plus a task worker child process.
+"""medreg serve: serve MedReg with waitress (multi-threaded, the default) or granian (several worker
+processes, for production and the public-query benchmark; docs/decisions/0053), plus a task worker child
+process.
 
 Refuses to start on a database with unapplied migrations. Static files are served by WhiteNoise
 straight from the apps (``WHITENOISE_USE_FINDERS``), so nothing needs collecting. The worker runs
@@ -46,6 +48,12 @@ class Command(BaseCommand):
                             help="request threads (default: $MEDREG_THREADS or 8)")
         parser.add_argument("--no-worker", action="store_true",
                             help="do not start the task worker (run `medreg worker` separately)")
+        parser.add_argument("--server", choices=["waitress", "granian"],
+                            default=os.environ.get("MEDREG_SERVER") or "waitress",
+                            help="HTTP server (default: $MEDREG_SERVER or waitress; granian needs the "
+                                 "'server' extra: pip install -e '.[server]')")
+        parser.add_argument("--processes", type=int, default=int(os.environ.get("MEDREG_PROCESSES") or 0),
+                            help="granian: worker processes (default: $MEDREG_PROCESSES or one per core)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         pending = unapplied_migrations()
@@ -68,7 +76,10 @@ class Command(BaseCommand):
 
         previous = signal.signal(signal.SIGTERM, _terminate)
         try:
-            self._serve(host, port, options["threads"])
+            if options["server"] == "granian":
+                self._serve_granian(host, port, options["threads"], options["processes"] or os.cpu_count() or 1)
+            else:
+                self._serve(host, port, options["threads"])
         except KeyboardInterrupt:
             pass
         finally:
@@ -93,6 +104,23 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"MedReg 正在运行 / running at {url}  (Ctrl+C 停止 / to stop)"))
         self.stdout.flush()
         serve(application, host=host, port=port, threads=threads, ident="MedReg", _quiet=True)
+
+    def _serve_granian(self, host: str, port: int, threads: int, processes: int) -> None:
+        """granian (Rust HTTP, WSGI interface): ``processes`` workers, each running Django in ``threads``
+        blocking threads. Each worker process imports ``config.wsgi`` itself."""
+        try:
+            from granian import Granian
+            from granian.constants import Interfaces
+        except ImportError as exc:
+            raise CommandError("granian 未安装：pip install -e '.[server]'. granian is not installed: "
+                               "pip install -e '.[server]'") from exc
+        if settings.STATIC_ROOT:
+            os.makedirs(settings.STATIC_ROOT, exist_ok=True)
+        self.stdout.write(self.style.SUCCESS(
+            f"MedReg 正在运行 / running at http://{host}:{port}/ (granian, {processes} processes × {threads} threads)"))
+        self.stdout.flush()
+        Granian("config.wsgi:application", address=host, port=port, interface=Interfaces.WSGI, workers=processes,
+                blocking_threads=threads, log_enabled=False, websockets=False).serve()
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(worker_command(), env=os.environ.copy())

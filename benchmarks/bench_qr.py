@@ -30,14 +30,16 @@ def main(n: int) -> None:
     payloads = []
     t0 = time.perf_counter()
     for i in range(n):
+        # the production payload (decision 0051): 6-digit division code as iss, the compact identifier
+        # (版本号.校验位), the licence number as an integer, the default status-list URI
         claims = cose.build_licence_claims(
-            issuer="11530000MB0000000X", kind=cose.LicenceKindCode.PHYSICIAN,
-            identifier=f"1.2.156.3005.2.TEST0000000000000X001.11530000MB0000000X.{110530000000000 + i}.001.A",
+            issuer="530000", kind=cose.LicenceKindCode.PHYSICIAN, identifier="001.A",
             holder_name="张晓明", licence_number=f"{110530000000000 + i}", issued_at=now,
             expires_at=now + timedelta(days=90), category_code="1", scope_codes=("11",),
-            institution="12530102MB0000000X", valid_until=date(2031, 1, 1), status_idx=i, status_uri="https://r.example/s/1",
+            institution="12530102MB0000000X", valid_until=date(2031, 1, 1), status_idx=i,
+            status_uri="http://127.0.0.1:8000/sl/12",
         )
-        payloads.append(cose.encode_qr_payload(cose.sign_cwt(claims, key, kid)))
+        payloads.append(cose.encode_qr_payload(cose.sign_cwt(claims, key, kid, canonical_order=True)))
     t1 = time.perf_counter()
     for p in payloads:
         cose.verify_cwt(cose.decode_qr_payload(p), lambda _k: pub, now=now)

@@ -98,6 +98,20 @@ def topic_options() -> list[tuple[str, Any]]:
     return [(t.value, t.label) for t in Topic]
 
 
+def set_active_from_post(request: HttpRequest, sub: Subscription) -> None:
+    """Pause (``active=0``) or resume (``active=1``) ``sub`` through the service (which re-checks who may),
+    and say so; 404 when the service does not let the user see it."""
+    active = request.POST.get("active") == "1"
+    try:
+        exchange.set_subscription_active(sub.pk, active, acting_user=request.user)
+    except NotFound as exc:
+        raise Http404 from exc
+    if active:
+        messages.success(request, _t("已恢复订阅“%(name)s”，待投递的事件将继续发送。") % {"name": sub.name})
+    else:
+        messages.success(request, _t("已暂停订阅“%(name)s”，恢复前不会向其投递。") % {"name": sub.name})
+
+
 def secret_response(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     """The page that shows a new subscription's signing secret, once; browsers and proxies keep no copy."""
     response = render(request, "exchange/subscription_created.html", context)
@@ -184,15 +198,7 @@ def subscription_new(request: HttpRequest) -> HttpResponse:
 def subscription_active(request: HttpRequest, pk: int) -> HttpResponse:
     """Pause (``active=0``) or resume (``active=1``) a subscription of the jurisdiction."""
     sub = get_object_or_404(Subscription.objects.for_user(request.user, "view", via="authority"), pk=pk)
-    active = request.POST.get("active") == "1"
-    try:
-        exchange.set_subscription_active(sub.pk, active, acting_user=request.user)
-    except NotFound as exc:
-        raise Http404 from exc
-    if active:
-        messages.success(request, _t("已恢复订阅“%(name)s”，待投递的事件将继续发送。") % {"name": sub.name})
-    else:
-        messages.success(request, _t("已暂停订阅“%(name)s”，恢复前不会向其投递。") % {"name": sub.name})
+    set_active_from_post(request, sub)
     return redirect(f"{NS}:exchange_subscriptions")
 
 

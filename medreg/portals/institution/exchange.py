@@ -12,20 +12,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils.translation import gettext as _t
 from django.views.decorators.http import require_GET, require_POST
 
-from medreg.core.errors import DomainError, NotFound
+from medreg.core.errors import DomainError
 from medreg.exchange import services as exchange
 from medreg.exchange.choices import PartnerKind, Topic
 from medreg.exchange.models import Subscription
 from medreg.portals.authority.exchange import (
     event_type_list,
     secret_response,
+    set_active_from_post,
     subscription_values,
     topic_options,
 )
@@ -120,15 +119,7 @@ def subscription_active(request: HttpRequest, pk: int) -> HttpResponse:
     """Pause (``active=0``) or resume (``active=1``) one of the institution's subscriptions."""
     current = _admin_current(request)
     sub = get_object_or_404(_own(request, current), pk=pk)
-    active = request.POST.get("active") == "1"
-    try:
-        exchange.set_subscription_active(sub.pk, active, acting_user=request.user)
-    except NotFound as exc:
-        raise Http404 from exc
-    if active:
-        messages.success(request, _t("已恢复订阅“%(name)s”，待投递的事件将继续发送。") % {"name": sub.name})
-    else:
-        messages.success(request, _t("已暂停订阅“%(name)s”，恢复前不会向其投递。") % {"name": sub.name})
+    set_active_from_post(request, sub)
     return redirect(_url("subscriptions", current))
 
 

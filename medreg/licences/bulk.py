@@ -110,12 +110,12 @@ def _chunks(plan: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 # -- worker side ----------------------------------------------------------------------------------------
-_KEYS: dict[int, tuple[Any, Any, bytes]] = {}
-_AUTHORITIES: dict[int, tuple[str, str]] = {}  # authority id -> (USCC, division code), filled by _authority_key
+_KEYS: dict[int, tuple[Any, Any, bytes, str, str]] = {}
 
 
-def _authority_key(authority_id: int) -> tuple[Any, Any, bytes]:
-    """(SigningKey, decrypted private key, kid bytes) of the authority, cached per process."""
+def _authority_key(authority_id: int) -> tuple[Any, Any, bytes, str, str]:
+    """(SigningKey, decrypted private key, kid bytes, USCC, division code) of the authority, cached per
+    process."""
     if authority_id not in _KEYS:
         from medreg.accounts.models import Authority
 
@@ -123,8 +123,8 @@ def _authority_key(authority_id: int) -> tuple[Any, Any, bytes]:
         key = keys.current_signing_key(authority)
         if key is None:
             raise RuntimeError(f"authority {authority_id} has no signing key (the parent creates them)")
-        _KEYS[authority_id] = (key, keys.private_key(key), bytes.fromhex(key.kid))
-        _AUTHORITIES[authority_id] = (authority.uscc, authority.division_code)
+        _KEYS[authority_id] = (key, keys.private_key(key), bytes.fromhex(key.kid), authority.uscc,
+                               authority.division_code)
     return _KEYS[authority_id]
 
 
@@ -187,8 +187,7 @@ class _Issuer:
 
     def __init__(self, authority_id: int, now: Any, qr_days: timedelta, status_base: str,
                  type_codes: dict[str, str]) -> None:
-        self.key, self.private, self.kid = _authority_key(authority_id)
-        uscc, division_code = _AUTHORITIES[authority_id]
+        self.key, self.private, self.kid, uscc, division_code = _authority_key(authority_id)
         self.exp = min(now + qr_days, self.key.not_after)
         self.status_uri = f"{status_base}{authority_id}"
         self.issuer = division_code or uscc or str(authority_id)
@@ -251,7 +250,7 @@ def issue_chunk_timed(chunk: list[tuple[int, int, int, int]]) -> tuple[int, int,
         )
         qr = encode(sign_cwt(claims, issuer.private, issuer.kid, canonical_order=True))
         rows.append((kind.value, identifier, serial, version, valid, idx, reg[11], None, reg[0], authority_id, reg[10],
-                     reg[12], serial, face, issuer.key.pk, qr, now, expires_at, ""))
+                     reg[12], serial, _FACE_JSON.encode(face), issuer.key.pk, qr, now, expires_at, ""))
     t2 = time.perf_counter()
     if not rows:
         return 0, len(chunk), (t1 - t0, t2 - t1, 0.0)
@@ -294,32 +293,11 @@ _COLUMNS = ("kind", "identifier", "serial", "version", "status", "status_index",
             "signing_key_id", "qr_payload", "issued_at", "expires_at", "status_reason")
 
 
-_DATA = _COLUMNS.index("data")
-
-
-def _with_json_text(rows: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-    """The rows with the licence face (a dict; binary COPY dumps it as jsonb) as JSON text."""
-    for row in rows:
-        yield (*row[:_DATA], _FACE_JSON.encode(row[_DATA]), *row[_DATA + 1 :])
-
-
-_TYPES: dict[str, list[int]] = {}
-
-
-def _column_types(raw: Any, table: str) -> list[int]:
-    """The type OIDs of :data:`_COLUMNS` in ``table`` (for binary COPY), looked up once per process."""
-    if table not in _TYPES:
-        raw.execute("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
-                    [table])
-        oids = dict(raw.fetchall())
-        _TYPES[table] = [int(oids[c]) for c in _COLUMNS]
-    return _TYPES[table]
-
-
 def _insert(rows: list[tuple[Any, ...]]) -> int:
     """Insert one chunk without model instances (the ORM's per-object cost would dominate) and skip rows
-    that conflict with a unique constraint. PostgreSQL: COPY into a temporary table, then one
-    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``; elsewhere multi-row INSERTs. Returns rows inserted."""
+    that conflict with a unique constraint. PostgreSQL: COPY straight into the table inside a savepoint; if
+    that hits a unique constraint, COPY into a temporary table and one ``INSERT ... SELECT ... ON CONFLICT
+    DO NOTHING``. Elsewhere multi-row INSERTs. Returns rows inserted."""
     from django.db import connection
 
     from medreg.licences.models import ELicence
@@ -337,9 +315,7 @@ def _insert(rows: list[tuple[Any, ...]]) -> int:
             try:  # the planned slots and versions do not collide: COPY straight into the table is the fast path
                 with transaction.atomic():
                     # table and column names come from the model's metadata; values travel through COPY
-                    types = _column_types(raw, ELicence._meta.db_table)
-                    with raw.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
-                        copy.set_types(types)
+                    with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                         for row in rows:
                             copy.write_row(row)
                 return len(rows)
@@ -350,7 +326,7 @@ def _insert(rows: list[tuple[Any, ...]]) -> int:
                 cursor.execute(f"CREATE TEMP TABLE bulk_elicence AS SELECT {cols} FROM {table} "  # noqa: S608
                                "WITH NO DATA")
             with raw.copy(f"COPY bulk_elicence ({cols}) FROM STDIN") as copy:
-                for row in _with_json_text(rows):
+                for row in rows:
                     copy.write_row(row)
             cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM bulk_elicence "  # noqa: S608
                            "ON CONFLICT DO NOTHING")
@@ -361,9 +337,8 @@ def _insert(rows: list[tuple[Any, ...]]) -> int:
         adapt_dt = connection.ops.adapt_datetimefield_value
         inserted = 0
         per_statement = max(1, 30000 // len(_COLUMNS))
-        text_rows = list(_with_json_text(rows))
-        for i in range(0, len(text_rows), per_statement):
-            part = text_rows[i : i + per_statement]
+        for i in range(0, len(rows), per_statement):
+            part = rows[i : i + per_statement]
             params: list[Any] = []
             for row in part:
                 values = list(row)
@@ -380,7 +355,6 @@ def _insert(rows: list[tuple[Any, ...]]) -> int:
 def _worker_init() -> None:
     connections.close_all()  # never share the parent's socket; each worker opens its own connection
     _KEYS.clear()
-    _AUTHORITIES.clear()
 
 
 # -- parent side ----------------------------------------------------------------------------------------

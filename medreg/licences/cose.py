@@ -47,6 +47,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric
 
+from medreg.core import identifiers
 from medreg.core.errors import DomainError
 
 # --- constants -------------------------------------------------------------------------------------
@@ -535,8 +536,6 @@ class LicenceClaims:
 
 
 _RIC_SHAPE = re.compile(r"\d{17}[\dXx]")
-_RIC_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_RIC_CHECK: Final = "10X98765432"
 
 
 def _looks_like_citizen_id(value: str) -> bool:
@@ -549,8 +548,7 @@ def _looks_like_citizen_id(value: str) -> bool:
     compact = value.strip()
     if not _RIC_SHAPE.fullmatch(compact):
         return False
-    total = sum(int(ch) * w for ch, w in zip(compact[:17], _RIC_WEIGHTS, strict=True))
-    if _RIC_CHECK[total % 11] != compact[17].upper():
+    if identifiers.citizen_id_check_char(compact[:17]) != compact[17].upper():
         return False
     return bool(ric.is_valid(compact))
 

@@ -10,6 +10,8 @@ import calendar
 from datetime import date
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
 from medreg.core.conf import conf
 
 if TYPE_CHECKING:
@@ -110,7 +112,7 @@ def registered_practice_days(person: Person, *, on: date) -> int:
     for reg in PracticeRegistration.objects.filter(person=person, profession="physician").only(
         "registered_on", "status", "updated_at"
     ):
-        end = on if reg.status == "active" else min(on, reg.updated_at.date())
+        end = on if reg.status == "active" else min(on, timezone.localdate(reg.updated_at))
         if reg.registered_on < end:
             spans.append((reg.registered_on, end))
     spans.sort()

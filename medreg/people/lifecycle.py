@@ -227,7 +227,7 @@ def record_departure(application: Application, *, acting_user: User | None) -> D
         aff.save(update_fields=["status", "ended_on"])
     record = DepartureRecord.objects.create(
         person_id=reg.person_id, institution_id=reg.main_institution_id, affiliation=aff, registration=reg,
-        kind=kind, event_date=event_date, filed_on=(application.submitted_at or timezone.now()).date(),
+        kind=kind, event_date=event_date, filed_on=timezone.localdate(application.submitted_at or timezone.now()),
         reported_late=bool(data.get("late")), note=str(data.get("note") or "")[:2000], application=application,
         authority_id=reg.authority_id, authority_division_code=reg.authority_division_code,
         recorded_by=acting_user,

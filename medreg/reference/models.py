@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,7 +18,7 @@ class DivisionLevel(models.TextChoices):
 
 class EffectiveQuerySet(models.QuerySet):
     def current(self, on: date | None = None) -> EffectiveQuerySet:
-        on = on or date.today()  # noqa: DTZ011 - code tables are dated in local calendar days
+        on = on or timezone.localdate()  # code tables are dated in local (China) calendar days
         return self.filter(Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on)))
 
 

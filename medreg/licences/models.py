@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from medreg.core.identifiers import ElicenceIdentifier
 from medreg.core.pii import EncryptedTextField
 from medreg.core.scoping import ScopedQuerySet, ScopeSpec
 from medreg.licences.choices import LicenceKind, LicenceStatus
@@ -41,11 +42,19 @@ class SigningKey(models.Model):
         return f"{self.authority} {self.kid}"
 
 
+class ELicenceQuerySet(ScopedQuerySet["ELicence"]):
+    def by_identifier(self, parsed: ElicenceIdentifier) -> ELicenceQuerySet:
+        """The licence version with this 电子证照标识, found through (流水号, 版本号): unique and indexed."""
+        return self.filter(serial=parsed.serial, version=parsed.version, identifier=parsed.identifier)
+
+
 class ELicence(models.Model):
     """One version of an e-licence. A new version supersedes the previous on every approved change."""
 
     kind = models.CharField(max_length=12, choices=LicenceKind.choices)
-    # GB/T 36904 电子证照标识, version included; unique through Meta (a constraint: no LIKE index on PostgreSQL)
+    # GB/T 36904 电子证照标识 ``root.type.issuer.流水号.版本号.校验位``. Not indexed of its own: it contains
+    # (serial, version), which uniq_licence_version keeps unique, and lookups go through that index
+    # (see ``by_identifier``). One B-tree fewer on the widest column makes bulk issuance faster.
     identifier = models.CharField(max_length=120)
     serial = models.CharField(max_length=40)  # stable across versions (indexed by uniq_licence_version)
     version = models.PositiveSmallIntegerField(default=1)
@@ -64,7 +73,7 @@ class ELicence(models.Model):
     )
     authority = models.ForeignKey("accounts.Authority", on_delete=models.PROTECT, related_name="licences",
                                   db_index=False)
-    authority_division_code = models.CharField(max_length=6, db_index=True)
+    authority_division_code = models.CharField(max_length=6)  # indexed for prefix (scope) matches in Meta
     holder_name = models.CharField(max_length=120)
     licence_no = models.CharField(max_length=32)
     data = models.JSONField(default=dict)  # the permit fields shown on the licence face
@@ -79,17 +88,20 @@ class ELicence(models.Model):
     scope = ScopeSpec(
         division="authority_division_code", authority="authority", institution="institution", person="person"
     )
-    objects = ScopedQuerySet.as_manager()
+    objects = ELicenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-issued_at"]
         constraints = [
-            models.UniqueConstraint(fields=["identifier"], name="uniq_licence_identifier"),
             models.UniqueConstraint(fields=["serial", "version"], name="uniq_licence_version"),
             models.UniqueConstraint(fields=["authority", "status_index"], name="uniq_licence_status_slot"),
         ]
-        # partial: a practitioner's licence is not entered in the institution index, nor the reverse
+        # partial: a practitioner's licence is not entered in the institution index, nor the reverse.
+        # The division code is only ever matched by prefix (jurisdiction scoping: LIKE 'code%'), which
+        # one pattern_ops index serves on PostgreSQL, equality included; SQLite ignores the opclass.
         indexes = [
+            models.Index(fields=["authority_division_code"], name="licence_division_prefix",
+                         opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["registration", "version"], name="licence_registration_version",
                          condition=models.Q(registration__isnull=False)),
             models.Index(fields=["institution", "version"], name="licence_institution_version",

@@ -599,10 +599,10 @@ def verify_qr(text: str, *, now: datetime | None = None) -> Verification:
     identifier = expand_identifier(claims.identifier, kind=claims.kind, issuer=signer.issuer_uscc,
                                    licence_no=claims.licence_number)
     try:
-        identifiers.validate_elicence_identifier(identifier)
+        parsed = identifiers.validate_elicence_identifier(identifier)
     except DomainError as exc:
         raise cose.QRVerificationError("qr_structure", f"bad identifier ({exc.code})") from exc
-    found = list(ELicence.objects.select_related("authority", "registration").filter(identifier=identifier)
+    found = list(ELicence.objects.select_related("authority", "registration").by_identifier(parsed)
                  .order_by()[:1])  # unique identifier: no ORDER BY needed
     lic = found[0] if found else None
     facts = public_facts(lic, claims)
@@ -637,8 +637,8 @@ def licence_status(identifier: str, *, now: datetime | None = None) -> Verificat
     Raises :class:`NotFound` for an unknown identifier and ``DomainError`` for a malformed one.
     """
     now = now or timezone.now()
-    identifiers.validate_elicence_identifier(identifier, field="identifier")
-    lic = ELicence.objects.select_related("authority", "registration").filter(identifier=identifier.strip()).first()
+    parsed = identifiers.validate_elicence_identifier(identifier, field="identifier")
+    lic = ELicence.objects.select_related("authority", "registration").by_identifier(parsed).order_by().first()
     if lic is None:
         raise NotFound(_("登记库中没有这份证照。"), code="licence_unknown", field="identifier")
     status = effective_status(lic, now=now)

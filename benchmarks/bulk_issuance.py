@@ -109,6 +109,10 @@ def main() -> None:
 
 def _build(opts: argparse.Namespace, env: dict[str, str]) -> None:
     _out, t = run(["migrate", "--run-syncdb", "-v", "0"] if opts.syncdb else ["migrate", "-v", "0"], env)
+    if opts.syncdb:  # what migration licences.0005 does: the composite keys of the licence table
+        _out, t2 = run(["shell", "-c", "from django.db import connection; from medreg.licences import schema; "
+                                       "schema.install(connection)"], env)
+        t += t2
     print(f"schema: {t:.1f} s")
     _out, t = run(["load_reference"], env)
     print(f"reference data: {t:.1f} s")

@@ -231,7 +231,7 @@ def issue_chunk_timed(chunk: list[tuple[int, int, int, int]]) -> tuple[int, int,
         identifier = f"{identifiers.ELICENCE_ROOT}.{type_code}.{issuer.uscc}.{serial}.{version:03d}.{check}"
         face = _face(reg)
         valid_until = reg[8]
-        expires_at = services._end_of_day(valid_until) if valid_until else None
+        expires_at = _end_of_day(valid_until) if valid_until else None
         exp = issuer.exp if expires_at is None else min(issuer.exp, expires_at)
         claims = cose.build_licence_claims(
             issuer=issuer.issuer,
@@ -263,6 +263,8 @@ def issue_chunk_timed(chunk: list[tuple[int, int, int, int]]) -> tuple[int, int,
 
 
 _SERIAL = re.compile(r"[0-9A-Z]{1,64}")
+# the licence end of a registration's last valid day: a few thousand distinct days recur a million times
+_end_of_day = lru_cache(maxsize=8192)(services._end_of_day)
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 

@@ -591,9 +591,9 @@ def build_licence_claims(
     if exp <= iat:
         raise ValueError("expires_at must be after issued_at")
     # The institution field is left out: an all-digit USCC could pass the GB 11643 check by chance.
-    texts = [issuer, identifier, holder_name, licence_number, category_code or "", *scope_codes]
-    if any(_looks_like_citizen_id(t) for t in texts):
-        raise ValueError("a citizen ID number must never be placed in a QR payload")
+    for text in (issuer, identifier, holder_name, licence_number, category_code or "", *scope_codes):
+        if len(text) >= 18 and _looks_like_citizen_id(text):  # shorter texts cannot hold one
+            raise ValueError("a citizen ID number must never be placed in a QR payload")
     if (status_idx is None) != (status_uri is None):
         raise ValueError("status_idx and status_uri go together")
     if status_idx is not None and status_idx < 0:

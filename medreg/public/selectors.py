@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from django.core.cache import cache
@@ -27,6 +27,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from medreg.core import querycache
 from medreg.core.errors import DomainError
 from medreg.institutions.models import Institution, InstitutionSubject
 from medreg.people.choices import Profession, RegistrationStatus
@@ -229,23 +230,41 @@ def search_practitioners(
     if not name or not prefix:
         return [], None
     policy = current_policy()
-    qs = _practitioner_qs(policy, audience).filter(
-        person__name=name, profession=profession, practice_division__code__startswith=prefix
-    )
+    statuses = tuple(_practitioner_statuses(policy, audience))
     inst = (institution or "").strip()
-    if inst:
-        qs = qs.filter(main_institution__name__contains=inst)
-    return _page(qs, cursor, limit, lambda row: _practitioner_record(row, policy, audience),
-                 _practitioner_columns(policy, audience))
+
+    def base(v: Mapping[str, Any]) -> QuerySet[PracticeRegistration]:
+        qs = PracticeRegistration.objects.filter(
+            status__in=statuses, person__name=v["name"], profession=v["profession"],
+            practice_division__code__startswith=v["prefix"],
+        )
+        return qs.filter(main_institution__name__contains=v["inst"]) if inst else qs
+
+    values = {"name": name, "profession": str(profession), "prefix": prefix, **({"inst": inst} if inst else {})}
+    return _page(("practitioners", statuses, bool(inst)), base, values, cursor, limit,
+                 lambda row: _practitioner_record(row, policy, audience), _practitioner_columns(policy, audience))
 
 
-def _page(qs: QuerySet[Any], cursor: str | None, limit: int, build: Any, columns: list[str]
-          ) -> tuple[list[dict[str, Any]], str | None]:
+def _page(key: tuple[Any, ...], base: Callable[[Mapping[str, Any]], QuerySet[Any]], values: dict[str, Any],
+          cursor: str | None, limit: int, build: Any, columns: list[str]) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of ``base(values)`` in id order, and the next page's cursor.
+
+    Each query shape is compiled to SQL once per process (:mod:`medreg.core.querycache`). ``key`` names
+    what shapes the query apart from ``values``; the columns, the cursor's presence and the page size are
+    added here."""
     limit = max(1, min(int(limit or PAGE_SIZE), MAX_PAGE_SIZE))
     after = decode_cursor(cursor)
+    cols = tuple(columns)
+
+    def make(v: Mapping[str, Any]) -> QuerySet[Any]:
+        qs = base(v)
+        if after:
+            qs = qs.filter(pk__gt=v["after"])
+        return qs.order_by("pk").values(*cols)[: limit + 1]
+
     if after:
-        qs = qs.filter(pk__gt=after)
-    rows = list(qs.order_by("pk").values(*columns)[: limit + 1])
+        values = {**values, "after": after}
+    rows = querycache.values_rows((*key, cols, bool(after), limit), make, values)
     more = len(rows) > limit
     rows = rows[:limit]
     return [build(r) for r in rows], (encode_cursor(rows[-1]["pk"]) if more and rows else None)
@@ -255,14 +274,18 @@ def list_practitioners(*, cursor: str | None = None, limit: int = PAGE_SIZE, pro
                        province_code: str = "", audience: str = PUBLIC) -> tuple[list[dict[str, Any]], str | None]:
     """The whole public register, page by page (open API: no result cap, cursor paging)."""
     policy = current_policy()
-    qs = _practitioner_qs(policy, audience)
-    if profession:
-        qs = qs.filter(profession=profession)
+    statuses = tuple(_practitioner_statuses(policy, audience))
     prefix = _province_prefix(province_code)
-    if prefix:
-        qs = qs.filter(practice_division__code__startswith=prefix)
-    return _page(qs, cursor, limit, lambda row: _practitioner_record(row, policy, audience),
-                 _practitioner_columns(policy, audience))
+
+    def base(v: Mapping[str, Any]) -> QuerySet[PracticeRegistration]:
+        qs = PracticeRegistration.objects.filter(status__in=statuses)
+        if profession:
+            qs = qs.filter(profession=v["profession"])
+        return qs.filter(practice_division__code__startswith=v["prefix"]) if prefix else qs
+
+    values = {**({"profession": str(profession)} if profession else {}), **({"prefix": prefix} if prefix else {})}
+    return _page(("practitioner_list", statuses, bool(profession), bool(prefix)), base, values, cursor, limit,
+                 lambda row: _practitioner_record(row, policy, audience), _practitioner_columns(policy, audience))
 
 
 def practice_sites(registration_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -450,19 +473,26 @@ def search_institutions(
     if len(q) < 2:
         return [], None
     policy = current_policy()
-    base = _institution_qs(policy, audience)
+    statuses = tuple(_institution_statuses(policy, audience))
     prefix = _province_prefix(province_code)
-    if prefix:
-        base = base.filter(division_code__startswith=prefix)
+
+    def within(v: Mapping[str, Any]) -> QuerySet[Institution]:
+        qs = Institution.objects.filter(status__in=statuses)
+        return qs.filter(division_code__startswith=v["prefix"]) if prefix else qs
+
+    place = {"prefix": prefix} if prefix else {}
     columns = _institution_columns(policy, audience)
     build = lambda row: _institution_record(row, policy, audience)  # noqa: E731
     if _looks_like_code(q):
-        code = q.upper()
-        return _page(base.filter(Q(uscc=code) | Q(registration_no=code)), cursor, limit, build, columns)
-    found = _page(base.filter(Q(name__contains=q) | Q(aliases__contains=q)), cursor, limit, build, columns)
+        return _page(("institution_code", statuses, bool(prefix)),
+                     lambda v: within(v).filter(Q(uscc=v["code"]) | Q(registration_no=v["code"])),
+                     {"code": q.upper(), **place}, cursor, limit, build, columns)
+    found = _page(("institution_name", statuses, bool(prefix)),
+                  lambda v: within(v).filter(Q(name__contains=v["q"]) | Q(aliases__contains=v["q"])),
+                  {"q": q, **place}, cursor, limit, build, columns)
     if found[0] or cursor or len(q) < 3 or not _trigram_available():
         return found
-    return _similar_institutions(base, q, limit, build, columns), None
+    return _similar_institutions(within(place), q, limit, build, columns), None
 
 
 def _trigram_available() -> bool:
@@ -490,11 +520,15 @@ def _similar_institutions(base: QuerySet[Institution], q: str, limit: int, build
 def list_institutions(*, cursor: str | None = None, limit: int = PAGE_SIZE, province_code: str = "",
                       audience: str = PUBLIC) -> tuple[list[dict[str, Any]], str | None]:
     policy = current_policy()
-    qs = _institution_qs(policy, audience)
+    statuses = tuple(_institution_statuses(policy, audience))
     prefix = _province_prefix(province_code)
-    if prefix:
-        qs = qs.filter(division_code__startswith=prefix)
-    rows, nxt = _page(qs, cursor, limit, lambda row: _institution_record(row, policy, audience),
+
+    def base(v: Mapping[str, Any]) -> QuerySet[Institution]:
+        qs = Institution.objects.filter(status__in=statuses)
+        return qs.filter(division_code__startswith=v["prefix"]) if prefix else qs
+
+    rows, nxt = _page(("institution_list", statuses, bool(prefix)), base, {"prefix": prefix} if prefix else {},
+                      cursor, limit, lambda row: _institution_record(row, policy, audience),
                       _institution_columns(policy, audience))
     _attach_subjects(rows, policy, audience)
     return rows, nxt

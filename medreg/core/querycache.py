@@ -31,7 +31,7 @@ _INT_BASE = 7_340_032_000_000  # placeholder integers: far outside any id or pag
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    slots: tuple[Callable[[Mapping[str, Any]], Any], ...]
+    slots: tuple[Callable[[Mapping[str, Any]], Any], ...]  # one per SQL parameter
     names: tuple[str, ...]
     compiler: Any
     converters: dict[int, Any]
@@ -85,24 +85,45 @@ def _placeholders(values: Mapping[str, Any]) -> dict[str, Any] | None:
     return fake
 
 
-def _slot(param: Any, fake: Mapping[str, Any], like_escape: Callable[[str], str]) -> Callable[[Mapping[str, Any]], Any]:
+Slot = Callable[[Mapping[str, Any]], Any]
+
+
+def _take(name: str) -> Slot:
+    def slot(values: Mapping[str, Any]) -> Any:
+        return values[name]
+    return slot
+
+
+def _pattern(name: str, head: str, tail: str, escape: Callable[[str], str]) -> Slot:
+    def slot(values: Mapping[str, Any]) -> Any:
+        return f"{head}{escape(values[name])}{tail}"
+    return slot
+
+
+def _constant(param: Any) -> Slot:
+    def slot(values: Mapping[str, Any]) -> Any:
+        return param
+    return slot
+
+
+def _slot(param: Any, fake: Mapping[str, Any], like_escape: Callable[[str], str]) -> Slot:
     """How to rebuild one compiled parameter from ``values``."""
     if isinstance(param, str):
         for name, placeholder in fake.items():
             if not isinstance(placeholder, str) or placeholder not in param:
                 continue
             if param == placeholder:
-                return lambda v, name=name: v[name]
+                return _take(name)
             head, _sep, tail = param.partition(placeholder)
             if placeholder in tail:
                 raise _NotCacheable
             # wrapped by a pattern lookup (contains, startswith…): Django escapes LIKE wildcards in the value
-            return lambda v, name=name, head=head, tail=tail: f"{head}{like_escape(v[name])}{tail}"
+            return _pattern(name, head, tail, like_escape)
     elif isinstance(param, int) and not isinstance(param, bool):
         for name, placeholder in fake.items():
             if placeholder == param:
-                return lambda v, name=name: v[name]
-    return lambda v, param=param: param
+                return _take(name)
+    return _constant(param)
 
 
 class _NotCacheable(Exception):

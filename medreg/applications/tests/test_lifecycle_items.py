@@ -247,6 +247,25 @@ def test_departure_filing_ends_the_affiliation_and_flags_late_filings(world, phy
     assert not CancellationProposal.objects.exists()
 
 
+def test_a_filing_submitted_after_midnight_beijing_time_is_filed_on_the_beijing_date(world, reg):
+    from datetime import UTC, date, datetime
+
+    from medreg.applications.models import Application
+
+    day = timezone.localdate() - timedelta(days=5)
+    app = apps.create_application("PHY-DEPARTURE-FILING", acting_user=world.hospital_admin, data={
+        "registration": reg.pk, "kind": "retire", "event_date": day.isoformat(), "note": ""})
+    apps.submit_application(app.pk, acting_user=world.hospital_admin)
+    submitted = timezone.localtime(Application.objects.get(pk=app.pk).submitted_at)
+    # 01:30 in Beijing on the submission day is 17:30 UTC on the day before
+    late_night = datetime(submitted.year, submitted.month, submitted.day, 1, 30,
+                          tzinfo=timezone.get_current_timezone()).astimezone(UTC)
+    Application.objects.filter(pk=app.pk).update(submitted_at=late_night)
+    decide(world, app.pk)
+    record = DepartureRecord.objects.get(application_id=app.pk)
+    assert late_night.date() != record.filed_on == date(submitted.year, submitted.month, submitted.day)
+
+
 def test_a_death_filing_proposes_cancellation_at_once(world, physician, reg):
     app = file_departure(world, reg, kind="death", days_ago=3)
     aff = physician.person.affiliations.get(institution=world.hospital)

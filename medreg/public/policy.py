@@ -98,6 +98,8 @@ class Policy:
     rules: dict[str, dict[str, dict[str, str]]]
     source: str = ""
     never_public: dict[str, frozenset[str]] = field(default_factory=dict)
+    # answers of fields()/visible_fields(), which every public record asks: the table never changes once loaded
+    _memo: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def required(self, entity: str, field_name: str, status: str | None = None) -> str:
         """The narrowest audience that may see ``field_name`` of an ``entity`` record in ``status``."""
@@ -114,13 +116,22 @@ class Policy:
 
     def fields(self, entity: str) -> list[str]:
         """Every field the table names for ``entity`` (declaration order), without ``listed``."""
-        names = list(self.rules.get(entity, {}).get("", {}))
-        for row in self.rules.get(entity, {}).values():
-            names += [n for n in row if n not in names]
-        return [n for n in names if n != LISTED]
+        key = ("fields", entity)
+        found = self._memo.get(key)
+        if found is None:
+            names = list(self.rules.get(entity, {}).get("", {}))
+            for row in self.rules.get(entity, {}).values():
+                names += [n for n in row if n not in names]
+            found = self._memo[key] = tuple(n for n in names if n != LISTED)
+        return list(found)
 
     def visible_fields(self, entity: str, status: str | None, audience: str = PUBLIC) -> list[str]:
-        return [f for f in self.fields(entity) if self.visible(entity, f, status, audience)]
+        key = ("visible", entity, status or "", audience)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = tuple(
+                f for f in self.fields(entity) if self.visible(entity, f, status, audience))
+        return list(found)
 
     def listed_statuses(self, entity: str, statuses: list[str], audience: str = PUBLIC) -> list[str]:
         return [s for s in statuses if self.listed(entity, s, audience)]

@@ -166,7 +166,9 @@ def generate(dsn: str, *, practitioners: int, institutions: int, seed: int, batc
                      "(select max(id) from people_person))")
         conn.commit()
         conn.autocommit = True
-        conn.execute("analyze")
+        # VACUUM, not only ANALYZE: it also merges the GIN (trigram) indexes' pending lists, which every
+        # institution search would otherwise scan (measured: 13 ms instead of 1 ms per search)
+        conn.execute("vacuum analyze")
     print(f"done in {time.time() - t0:.0f}s", flush=True)
 
 

@@ -22,10 +22,12 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
 _INT_BASE = 7_340_032_000_000  # placeholder integers: far outside any id or page number the callers pass
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,10 @@ class _Compiled:
     sql: str
     slots: tuple[Callable[[Mapping[str, Any]], Any], ...]  # one per SQL parameter
     names: tuple[str, ...]
-    compiler: Any
-    converters: dict[int, Any]
+    converters: dict[int, Any]  # position -> (converters, expression), as SQLCompiler.get_converters
 
 
-_cache: dict[tuple[str, Hashable], _Compiled | None] = {}
+_cache: dict[tuple[str, Hashable], object] = {}  # a _Compiled, or None: never cacheable
 _lock = threading.Lock()
 _MISSING = object()
 
@@ -56,22 +57,31 @@ def values_rows(key: Hashable, make: Callable[[Mapping[str, Any]], QuerySet[Any]
     Entries of ``values`` are ``str`` or ``int`` (not ``bool``); everything else that shapes the query
     belongs in ``key``."""
     connection = connections[using]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or any(
+        isinstance(v, int) and not _BIGINT_MIN <= v <= _BIGINT_MAX for v in values.values()
+    ):  # the ORM answers an out-of-range integer with an empty result, not a database error
         return list(make(values))
     entry = _cache.get((using, key), _MISSING)
     if entry is _MISSING:
         entry = _compile(make, values, using)
-        with _lock:
-            _cache[(using, key)] = entry
-    if entry is None:
+        if entry is not _MISSING:  # _MISSING: these values could not decide; compile again next time
+            with _lock:
+                _cache[(using, key)] = entry
+    if not isinstance(entry, _Compiled):
         return list(make(values))
-    assert isinstance(entry, _Compiled)
     params = [slot(values) for slot in entry.slots]
     with connection.cursor() as cursor:
         cursor.execute(entry.sql, params)
-        rows: Any = cursor.fetchall()
-    if entry.converters:
-        rows = entry.compiler.apply_converters(rows, entry.converters)
+        rows: list[Any] = cursor.fetchall()
+    if entry.converters:  # as SQLCompiler.apply_converters, with this thread's connection
+        for i, row in enumerate(rows):
+            row = list(row)
+            for pos, (convs, expression) in entry.converters.items():
+                value = row[pos]
+                for converter in convs:
+                    value = converter(value, expression, connection)
+                row[pos] = value
+            rows[i] = row
     names = entry.names
     return [dict(zip(names, row, strict=True)) for row in rows]
 
@@ -131,19 +141,26 @@ class _NotCacheable(Exception):
 
 
 def _compile(make: Callable[[Mapping[str, Any]], QuerySet[Any]], values: Mapping[str, Any],
-             using: str) -> _Compiled | None:
+             using: str) -> _Compiled | None | object:
+    """The compiled shape; ``None`` if the shape cannot be cached; ``_MISSING`` if ``values`` cannot decide."""
     fake = _placeholders(values)
     if fake is None:
         return None
     connection = connections[using]
     qs = make(fake)
     compiler = qs.query.get_compiler(using=using)
-    sql, params = compiler.as_sql()
+    try:
+        sql, params = compiler.as_sql()
+    except (EmptyResultSet, FullResultSet):  # e.g. an empty status list: the ORM answers without SQL
+        return None
     try:
         slots = tuple(_slot(p, fake, connection.ops.prep_for_like_query) for p in params)
     except _NotCacheable:
         return None
-    real_sql, real_params = make(values).query.get_compiler(using=using).as_sql()
+    try:
+        real_sql, real_params = make(values).query.get_compiler(using=using).as_sql()
+    except (EmptyResultSet, FullResultSet):
+        return _MISSING
     if real_sql != sql or [slot(values) for slot in slots] != list(real_params):
         return None
     query = qs.query
@@ -151,4 +168,4 @@ def _compile(make: Callable[[Mapping[str, Any]], QuerySet[Any]], values: Mapping
     if len(names) != len(compiler.select):  # not a plain values() query
         return None
     converters = compiler.get_converters([col for col, _sql, _alias in compiler.select])
-    return _Compiled(sql, slots, tuple(names), compiler, converters)
+    return _Compiled(sql, slots, tuple(names), converters)

@@ -217,8 +217,8 @@ def issue_chunk_timed(chunk: list[tuple[int, int, int, int]]) -> tuple[int, int,
     rows: list[tuple[Any, ...]] = []
     for reg in regs:
         authority_id, version, idx = plan[reg[0]]
-        if reg[1] != "active":
-            continue
+        if reg[1] != "active" or reg[15] != authority_id:
+            continue  # cancelled, or moved to another authority since planning: the next run sees it afresh
         issuer = issuers.get(authority_id)
         if issuer is None:
             issuer = issuers[authority_id] = _Issuer(authority_id, now, qr_days, status_base, type_codes)

@@ -100,8 +100,8 @@ def _as_date(value: Any, field: str, errors: list[ErrorItem], *, required: bool 
         if required:
             errors.append(ErrorItem("required", _("此项为必填项。"), field=field))
         return None
-    if isinstance(value, dt.datetime):
-        return value.date()
+    if isinstance(value, dt.datetime):  # an aware moment is dated in China time, not in its own zone
+        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
     if isinstance(value, dt.date):
         return value
     try:

@@ -87,3 +87,18 @@ def test_converters_run_as_in_values(world):
     rows = querycache.values_rows(("test_dates",), make, {"pk": world.hospital.pk})
     assert rows == list(make({"pk": world.hospital.pk}))
     assert rows[0]["created_at"].tzinfo is not None
+
+
+def test_a_shape_the_orm_answers_without_sql_stays_on_the_orm(world):
+    def make(v):  # an empty status list: Django answers "nothing" without asking the database
+        return Institution.objects.filter(status__in=[], name__contains=v["q"]).order_by("pk").values("pk")
+
+    assert querycache.values_rows(("test_empty",), make, {"q": "医院"}) == []
+    assert querycache.values_rows(("test_empty",), make, {"q": "人民"}) == []
+
+
+def test_an_integer_beyond_bigint_gets_the_orms_empty_answer_not_a_database_error(world):
+    huge = 2**70
+    assert _rows(q="医院", prefix="53", after=huge) == []  # first call of the shape
+    assert _rows(q="医院", prefix="53", after=0)  # the shape compiles normally afterwards
+    assert _rows(q="医院", prefix="53", after=huge) == []  # and the cached shape is not sent such a value

@@ -105,6 +105,29 @@ def test_a_concurrent_online_issuance_is_skipped_not_duplicated(world):
     assert ELicence.objects.count() == 6 and bulk.eligible_registrations().count() == 0
 
 
+@pytest.mark.django_db
+def test_a_registration_moved_to_another_authority_after_planning_is_left_for_the_next_run(world):
+    from medreg.accounts.models import Authority
+    from medreg.licences import keys
+    from medreg.people.models import PracticeRegistration
+
+    import_practitioners(world, 4, seed=11)
+    plan, by_authority = bulk._plan(None)
+    for authority in Authority.objects.filter(pk__in=list(by_authority)):
+        keys.ensure_signing_key(authority, acting_user=None)
+    moved = plan[0][0]
+    other = Authority.objects.exclude(pk=plan[0][1]).exclude(uscc="").first()
+    PracticeRegistration.objects.filter(pk=moved).update(authority=other, authority_division_code=other.division_code)
+    issued, skipped = bulk.issue_chunk(plan)
+    assert (issued, skipped) == (3, 1)
+    assert not ELicence.objects.filter(registration_id=moved).exists()
+    keys.ensure_signing_key(other, acting_user=None)
+    assert bulk.issue_all(workers=1).issued == 1  # the next run issues it under its new authority
+    lic = ELicence.objects.get(registration_id=moved)
+    assert (lic.authority_id, lic.authority_division_code) == (other.pk, other.division_code)
+    assert lic.signing_key.authority_id == other.pk
+
+
 def test_the_cached_check_character_matches_the_standard_one():
     from medreg.core.identifiers import iso7064_mod37_36
 

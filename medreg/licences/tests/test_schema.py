@@ -119,3 +119,10 @@ def test_the_identifier_stays_unique_through_serial_and_version(registration):
     lic = registration.licences.get()
     with pytest.raises(IntegrityError):
         _clone(lic, serial=lic.serial, identifier=lic.identifier)
+
+
+@pytest.mark.django_db
+def test_an_identifier_typed_in_lower_case_or_with_spaces_finds_the_licence(registration):
+    lic = registration.licences.get()
+    typed = " ".join([lic.identifier[:20].lower(), lic.identifier[20:]])
+    assert services.licence_status(typed).licence_id == lic.pk

@@ -35,6 +35,12 @@ FORM = {
 }
 
 
+def _employer(name: str, url: str, institution, acting_user=None):
+    """An employer (e-Notify) subscription for ``institution``, created through the service."""
+    return services.create_subscription(name=name, kind=PartnerKind.EMPLOYER, url=url, institution=institution,
+                                        acting_user=acting_user)
+
+
 def _audits(*types: EventType) -> int:
     return AuditEvent.objects.filter(
         event_type__in=types
@@ -298,20 +304,8 @@ def test_institution_admin_subscribes_own_institution_and_pauses_it(
 def test_institution_admin_cannot_touch_another_institutions_or_authority_subscriptions(
     client, world, yn_sub
 ):
-    theirs, _ = services.create_subscription(
-        name="他院",
-        kind=PartnerKind.EMPLOYER,
-        url="http://127.0.0.1:9/b",
-        institution=world.other_hospital,
-        acting_user=None,
-    )
-    ours, _ = services.create_subscription(
-        name="本院",
-        kind=PartnerKind.EMPLOYER,
-        url="http://127.0.0.1:9/a",
-        institution=world.hospital,
-        acting_user=None,
-    )
+    theirs, _ = _employer("他院", "http://127.0.0.1:9/b", world.other_hospital)
+    ours, _ = _employer("本院", "http://127.0.0.1:9/a", world.hospital)
     client.force_login(world.hospital_admin)
     html = client.get(INST).content.decode()
     assert f'id="subscription-{ours.pk}"' in html and f'id="subscription-{theirs.pk}"' not in html
@@ -374,13 +368,7 @@ def test_service_lets_an_institution_admin_have_only_an_employer_subscription_of
             acting_user=admin,
         )
     with pytest.raises(PermissionDenied):  # an employer subscription of another institution
-        services.create_subscription(
-            name="x",
-            kind=PartnerKind.EMPLOYER,
-            url="https://x.example.cn/",
-            institution=world.other_hospital,
-            acting_user=admin,
-        )
+        _employer("x", "https://x.example.cn/", world.other_hospital, acting_user=admin)
     with pytest.raises(PermissionDenied):  # the institution's kind given without... its institution's right
         services.create_subscription(
             name="x",
@@ -390,20 +378,8 @@ def test_service_lets_an_institution_admin_have_only_an_employer_subscription_of
             acting_user=admin,
         )
     assert (Subscription.objects.count(), _audits()) == before
-    sub, _ = services.create_subscription(
-        name="本院",
-        kind=PartnerKind.EMPLOYER,
-        url="https://x.example.cn/",
-        institution=world.hospital,
-        acting_user=admin,
-    )
-    other, _ = services.create_subscription(
-        name="他院",
-        kind=PartnerKind.EMPLOYER,
-        url="https://y.example.cn/",
-        institution=world.other_hospital,
-        acting_user=None,
-    )
+    sub, _ = _employer("本院", "https://x.example.cn/", world.hospital, acting_user=admin)
+    other, _ = _employer("他院", "https://y.example.cn/", world.other_hospital)
     assert services.set_subscription_active(sub.pk, False, acting_user=admin).is_active is False
     with pytest.raises(NotFound):
         services.set_subscription_active(other.pk, False, acting_user=admin)

@@ -30,11 +30,15 @@ _INT_BASE = 7_340_032_000_000  # placeholder integers: far outside any id or pag
 _BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
 
 
+Slot = Callable[[Mapping[str, Any]], Any]
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    slots: tuple[Callable[[Mapping[str, Any]], Any], ...]  # one per SQL parameter
+    slots: tuple[Slot, ...]  # one per SQL parameter
     names: tuple[str, ...]
+    query: Any  # the placeholder query: a compiler for this thread's connection applies the converters
     converters: dict[int, Any]  # position -> (converters, expression), as SQLCompiler.get_converters
 
 
@@ -72,16 +76,9 @@ def values_rows(key: Hashable, make: Callable[[Mapping[str, Any]], QuerySet[Any]
     params = [slot(values) for slot in entry.slots]
     with connection.cursor() as cursor:
         cursor.execute(entry.sql, params)
-        rows: list[Any] = cursor.fetchall()
-    if entry.converters:  # as SQLCompiler.apply_converters, with this thread's connection
-        for i, row in enumerate(rows):
-            row = list(row)
-            for pos, (convs, expression) in entry.converters.items():
-                value = row[pos]
-                for converter in convs:
-                    value = converter(value, expression, connection)
-                row[pos] = value
-            rows[i] = row
+        rows: Any = cursor.fetchall()
+    if entry.converters:
+        rows = entry.query.get_compiler(using=using).apply_converters(rows, entry.converters)
     names = entry.names
     return [dict(zip(names, row, strict=True)) for row in rows]
 
@@ -93,9 +90,6 @@ def _placeholders(values: Mapping[str, Any]) -> dict[str, Any] | None:
             return None
         fake[name] = f"\ue000{name}\ue001" if isinstance(value, str) else _INT_BASE + i
     return fake
-
-
-Slot = Callable[[Mapping[str, Any]], Any]
 
 
 def _take(name: str) -> Slot:
@@ -168,4 +162,4 @@ def _compile(make: Callable[[Mapping[str, Any]], QuerySet[Any]], values: Mapping
     if len(names) != len(compiler.select):  # not a plain values() query
         return None
     converters = compiler.get_converters([col for col, _sql, _alias in compiler.select])
-    return _Compiled(sql, slots, tuple(names), converters)
+    return _Compiled(sql, slots, tuple(names), query, converters)

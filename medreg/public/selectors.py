@@ -460,6 +460,14 @@ def _institution_qs(policy: Policy, audience: str) -> QuerySet[Institution]:
     return Institution.objects.filter(status__in=_institution_statuses(policy, audience))
 
 
+def _institutions_within(statuses: tuple[str, ...], prefix: str) -> Callable[[Mapping[str, Any]], QuerySet[Institution]]:
+    """The listed institutions, in the province ``values["prefix"]`` when ``prefix`` is given (a _page base)."""
+    def within(v: Mapping[str, Any]) -> QuerySet[Institution]:
+        qs = Institution.objects.filter(status__in=statuses)
+        return qs.filter(division_code__startswith=v["prefix"]) if prefix else qs
+    return within
+
+
 def _looks_like_code(q: str) -> bool:
     return q.isascii() and q.replace("-", "").isalnum() and len(q) >= 15
 
@@ -475,11 +483,7 @@ def search_institutions(
     policy = current_policy()
     statuses = tuple(_institution_statuses(policy, audience))
     prefix = _province_prefix(province_code)
-
-    def within(v: Mapping[str, Any]) -> QuerySet[Institution]:
-        qs = Institution.objects.filter(status__in=statuses)
-        return qs.filter(division_code__startswith=v["prefix"]) if prefix else qs
-
+    within = _institutions_within(statuses, prefix)
     place = {"prefix": prefix} if prefix else {}
     columns = _institution_columns(policy, audience)
     build = lambda row: _institution_record(row, policy, audience)  # noqa: E731
@@ -522,12 +526,8 @@ def list_institutions(*, cursor: str | None = None, limit: int = PAGE_SIZE, prov
     policy = current_policy()
     statuses = tuple(_institution_statuses(policy, audience))
     prefix = _province_prefix(province_code)
-
-    def base(v: Mapping[str, Any]) -> QuerySet[Institution]:
-        qs = Institution.objects.filter(status__in=statuses)
-        return qs.filter(division_code__startswith=v["prefix"]) if prefix else qs
-
-    rows, nxt = _page(("institution_list", statuses, bool(prefix)), base, {"prefix": prefix} if prefix else {},
+    rows, nxt = _page(("institution_list", statuses, bool(prefix)), _institutions_within(statuses, prefix),
+                      {"prefix": prefix} if prefix else {},
                       cursor, limit, lambda row: _institution_record(row, policy, audience),
                       _institution_columns(policy, audience))
     _attach_subjects(rows, policy, audience)

@@ -12,7 +12,7 @@ from django.db import models
 
 from medreg.core.pii import EncryptedTextField
 from medreg.core.scoping import ScopedQuerySet, ScopeSpec
-from medreg.exchange.choices import DeliveryStatus, PartnerKind
+from medreg.exchange.choices import DeliveryStatus, PartnerKind, Topic
 
 
 class OutboxEvent(models.Model):
@@ -71,6 +71,11 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def topic_labels(self) -> list[str]:
+        """The subscribed topics' display names (an empty list means every topic)."""
+        return [str(Topic(t).label) for t in self.topics if t in Topic.values]
 
     def matches(self, event: OutboxEvent) -> bool:
         """Whether this subscription wants ``event`` (a pure function of both rows)."""

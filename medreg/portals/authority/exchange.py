@@ -159,8 +159,6 @@ def _find_institution(user: Any, code: str) -> Institution | None:
 def subscriptions(request: HttpRequest) -> HttpResponse:
     """The jurisdiction's subscriptions with pause/resume and "replay all dead letters" buttons."""
     subs = list(_administered(request.user))
-    for sub in subs:
-        sub.topic_labels = [Topic(t).label for t in sub.topics if t in Topic.values]  # type: ignore[attr-defined]
     return _render(request, "exchange/subscriptions.html", {"section": "subscriptions", "subscriptions": subs})
 
 

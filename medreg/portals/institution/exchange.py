@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from medreg.core.errors import DomainError
 from medreg.exchange import services as exchange
-from medreg.exchange.choices import PartnerKind, Topic
+from medreg.exchange.choices import PartnerKind
 from medreg.exchange.models import Subscription
 from medreg.portals.authority.exchange import (
     event_type_list,
@@ -58,8 +58,6 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     subs = list(_own(request, current))
-    for sub in subs:
-        sub.topic_labels = [Topic(t).label for t in sub.topics if t in Topic.values]  # type: ignore[attr-defined]
     return render(
         request,
         "exchange/institution_subscriptions.html",

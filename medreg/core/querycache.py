@@ -26,7 +26,9 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
-_INT_BASE = 7_340_032_000_000  # placeholder integers: far outside any id or page number the callers pass
+# Placeholder integers: far outside any id or page number the callers pass; a query on a small-integer
+# column (the ORM answers an out-of-range value without SQL) is compiled with the second base instead.
+_INT_BASES = (7_340_032_000_000, 30_011)
 _BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
 
 
@@ -83,12 +85,12 @@ def values_rows(key: Hashable, make: Callable[[Mapping[str, Any]], QuerySet[Any]
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
-def _placeholders(values: Mapping[str, Any]) -> dict[str, Any] | None:
+def _placeholders(values: Mapping[str, Any], base: int) -> dict[str, Any] | None:
     fake: dict[str, Any] = {}
     for i, (name, value) in enumerate(values.items()):
         if isinstance(value, bool) or not isinstance(value, str | int):
             return None
-        fake[name] = f"\ue000{name}\ue001" if isinstance(value, str) else _INT_BASE + i
+        fake[name] = f"\ue000{name}\ue001" if isinstance(value, str) else base + i
     return fake
 
 
@@ -137,15 +139,19 @@ class _NotCacheable(Exception):
 def _compile(make: Callable[[Mapping[str, Any]], QuerySet[Any]], values: Mapping[str, Any],
              using: str) -> _Compiled | None | object:
     """The compiled shape; ``None`` if the shape cannot be cached; ``_MISSING`` if ``values`` cannot decide."""
-    fake = _placeholders(values)
-    if fake is None:
-        return None
     connection = connections[using]
-    qs = make(fake)
-    compiler = qs.query.get_compiler(using=using)
-    try:
-        sql, params = compiler.as_sql()
-    except (EmptyResultSet, FullResultSet):  # e.g. an empty status list: the ORM answers without SQL
+    for base in _INT_BASES:
+        fake = _placeholders(values, base)
+        if fake is None:
+            return None
+        qs = make(fake)
+        compiler = qs.query.get_compiler(using=using)
+        try:
+            sql, params = compiler.as_sql()
+            break
+        except (EmptyResultSet, FullResultSet):  # e.g. an empty status list: the ORM answers without SQL
+            continue
+    else:
         return None
     try:
         slots = tuple(_slot(p, fake, connection.ops.prep_for_like_query) for p in params)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from medreg.core.identifiers import ElicenceIdentifier
 from medreg.core.pii import EncryptedTextField
 from medreg.core.scoping import ScopedQuerySet, ScopeSpec
 from medreg.licences.choices import LicenceKind, LicenceStatus
@@ -43,9 +42,10 @@ class SigningKey(models.Model):
 
 
 class ELicenceQuerySet(ScopedQuerySet["ELicence"]):
-    def by_identifier(self, parsed: ElicenceIdentifier) -> ELicenceQuerySet:
-        """The licence version with this 电子证照标识, found through (流水号, 版本号): unique and indexed."""
-        return self.filter(serial=parsed.serial, version=parsed.version, identifier=parsed.identifier)
+    def by_identifier(self, serial: str, version: int, identifier: str) -> ELicenceQuerySet:
+        """The licence version with this 电子证照标识 (parsed into its 流水号 and 版本号 by
+        ``identifiers.validate_elicence_identifier``), found through (serial, version): unique and indexed."""
+        return self.filter(serial=serial, version=version, identifier=identifier)
 
 
 class ELicence(models.Model):

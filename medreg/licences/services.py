@@ -530,20 +530,68 @@ _OUTCOMES = {
 }
 
 
-def effective_status(lic: ELicence, *, now: datetime | None = None) -> LicenceStatus:
-    """The licence's status now: the stored one, corrected for an end date passed or a registration change
+def _status_now(stored: str, expires_at: datetime | None, registration_status: str | None,
+                now: datetime) -> LicenceStatus:
+    """A licence's status now: the stored one, corrected for an end date passed or a registration change
     that has not been synchronised yet."""
-    now = now or timezone.now()
-    status = LicenceStatus(lic.status)
-    if status in CURRENT_STATUSES and lic.expires_at is not None and lic.expires_at <= now:
+    status = LicenceStatus(stored)
+    if status in CURRENT_STATUSES and expires_at is not None and expires_at <= now:
         return LicenceStatus.EXPIRED
-    reg = lic.registration if lic.registration_id else None
-    if status == LicenceStatus.VALID and reg is not None and reg.status != "active":
-        return LicenceStatus.SUSPENDED if reg.status == "suspended" else LicenceStatus.REVOKED
+    if status == LicenceStatus.VALID and registration_status is not None and registration_status != "active":
+        return LicenceStatus.SUSPENDED if registration_status == "suspended" else LicenceStatus.REVOKED
     return status
 
 
-def public_facts(lic: ELicence | None, claims: cose.LicenceClaims | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LicenceRecord:
+    """What a verifier needs of one licence version: its public columns, its authority's name, its signing
+    key's id and its registration's status. Read in one query whose SQL is compiled once per process
+    (:mod:`medreg.core.querycache`): verification is the busiest public endpoint."""
+
+    pk: int
+    kind: str
+    identifier: str
+    version: int
+    status: str
+    expires_at: datetime | None
+    holder_name: str
+    licence_no: str
+    data: dict[str, Any]
+    issued_at: datetime
+    authority_id: int
+    authority_name: str
+    kid: str
+    registration_id: int | None
+    registration_status: str | None
+
+    def status_now(self, now: datetime) -> LicenceStatus:
+        return _status_now(self.status, self.expires_at, self.registration_status, now)
+
+
+_RECORD_COLUMNS = {
+    "pk": "pk", "kind": "kind", "identifier": "identifier", "version": "version", "status": "status",
+    "expires_at": "expires_at", "holder_name": "holder_name", "licence_no": "licence_no", "data": "data",
+    "issued_at": "issued_at", "authority_id": "authority_id", "authority_name": "authority__name",
+    "kid": "signing_key__kid", "registration_id": "registration_id", "registration_status": "registration__status",
+}
+
+
+def licence_record(parsed: identifiers.ElicenceIdentifier) -> LicenceRecord | None:
+    """The licence version a 电子证照标识 names, or None."""
+    from medreg.core import querycache
+
+    def make(v: Any) -> Any:
+        found = ELicence.objects.by_identifier(v["serial"], v["version"], v["identifier"])
+        return found.order_by().values(*_RECORD_COLUMNS.values())[:1]  # unique identifier: no ORDER BY needed
+
+    rows = querycache.values_rows(
+        ("licence_record",), make, {"serial": parsed.serial, "version": parsed.version, "identifier": parsed.identifier})
+    if not rows:
+        return None
+    return LicenceRecord(**{name: rows[0][col] for name, col in _RECORD_COLUMNS.items()})
+
+
+def public_facts(lic: LicenceRecord | None, claims: cose.LicenceClaims | None = None) -> dict[str, Any]:
     """The public fields of a licence (never an ID number, birth date or phone)."""
     from medreg.reference import selectors as ref
 
@@ -568,7 +616,7 @@ def public_facts(lic: ELicence | None, claims: cose.LicenceClaims | None = None)
             "holder_name": lic.holder_name,
             "licence_no": lic.licence_no,
             "institution": d.get("institution_name", "") if lic.kind != LicenceKind.INSTITUTION else lic.holder_name,
-            "issuer": lic.authority.name,
+            "issuer": lic.authority_name,
             "issued_at": lic.issued_at,
         })
         if lic.kind == LicenceKind.INSTITUTION:
@@ -602,9 +650,7 @@ def verify_qr(text: str, *, now: datetime | None = None) -> Verification:
         parsed = identifiers.validate_elicence_identifier(identifier)
     except DomainError as exc:
         raise cose.QRVerificationError("qr_structure", f"bad identifier ({exc.code})") from exc
-    found = list(ELicence.objects.select_related("authority", "registration").by_identifier(parsed)
-                 .order_by()[:1])  # unique identifier: no ORDER BY needed
-    lic = found[0] if found else None
+    lic = licence_record(parsed)
     facts = public_facts(lic, claims)
     facts.setdefault("identifier", identifier)
     facts["qr_issued_at"], facts["qr_expires_at"] = token.issued_at, token.expires_at
@@ -615,8 +661,8 @@ def verify_qr(text: str, *, now: datetime | None = None) -> Verification:
         # A valid signature by another authority's key over this licence's identifier: not ours to vouch for.
         return Verification(False, "mismatch", str(_("签发密钥不符")),
                             str(_("二维码的签发密钥与登记库中该证照的签发密钥不一致，不能确认其真实性。")),
-                            now, facts, issuer=lic.authority.name, kid=token.kid.hex(), licence_id=lic.pk)
-    status = effective_status(lic, now=now)
+                            now, facts, issuer=lic.authority_name, kid=token.kid.hex(), licence_id=lic.pk)
+    status = lic.status_now(now)
     return Verification(
         valid=status == LicenceStatus.VALID,
         status=str(status),
@@ -624,7 +670,7 @@ def verify_qr(text: str, *, now: datetime | None = None) -> Verification:
         message=str(_MESSAGES[status]),
         checked_at=now,
         facts=facts,
-        issuer=lic.authority.name,
+        issuer=lic.authority_name,
         kid=token.kid.hex(),
         outcome=_OUTCOMES[status],
         licence_id=lic.pk,
@@ -638,12 +684,12 @@ def licence_status(identifier: str, *, now: datetime | None = None) -> Verificat
     """
     now = now or timezone.now()
     parsed = identifiers.validate_elicence_identifier(identifier, field="identifier")
-    lic = ELicence.objects.select_related("authority", "registration").by_identifier(parsed).order_by().first()
+    lic = licence_record(parsed)
     if lic is None:
         raise NotFound(_("登记库中没有这份证照。"), code="licence_unknown", field="identifier")
-    status = effective_status(lic, now=now)
+    status = lic.status_now(now)
     return Verification(status == LicenceStatus.VALID, str(status), str(status.label), str(_MESSAGES[status]), now,
-                        public_facts(lic), issuer=lic.authority.name, kid=lic.signing_key.kid,
+                        public_facts(lic), issuer=lic.authority_name, kid=lic.kid,
                         outcome=_OUTCOMES[status], licence_id=lic.pk)
 
 

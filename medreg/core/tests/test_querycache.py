@@ -102,3 +102,17 @@ def test_an_integer_beyond_bigint_gets_the_orms_empty_answer_not_a_database_erro
     assert _rows(q="医院", prefix="53", after=huge) == []  # first call of the shape
     assert _rows(q="医院", prefix="53", after=0)  # the shape compiles normally afterwards
     assert _rows(q="医院", prefix="53", after=huge) == []  # and the cached shape is not sent such a value
+
+
+def test_a_shape_on_a_32_bit_column_is_compiled_once_too(world, compiles):
+    # the first placeholder integer does not fit a 32-bit column: the ORM would answer it without SQL
+    def make(v):
+        return Institution.objects.filter(pk=v["pk"], beds__gte=v["beds"]).values("pk", "beds")
+
+    Institution.objects.filter(pk=world.hospital.pk).update(beds=120)
+    assert querycache.values_rows(("test_beds",), make, {"pk": world.hospital.pk, "beds": 100}) == [
+        {"pk": world.hospital.pk, "beds": 120}]
+    before = len(compiles)
+    assert querycache.values_rows(("test_beds",), make, {"pk": world.hospital.pk, "beds": 121}) == []
+    if connection.vendor == "postgresql":
+        assert len(compiles) == before  # the stored SQL ran

@@ -104,14 +104,15 @@ def test_the_key_swap_is_reversible():
 def test_a_licence_is_found_by_its_identifier_through_serial_and_version(registration):
     lic = registration.licences.get()
     parsed = identifiers.validate_elicence_identifier(lic.identifier)
-    assert ELicence.objects.by_identifier(parsed).get() == lic
+    assert ELicence.objects.by_identifier(parsed.serial, parsed.version, parsed.identifier).get() == lic
     assert services.licence_status(lic.identifier).licence_id == lic.pk
     # a well-formed identifier of another issuer with the same serial and version is not this licence
     from medreg.accounts.models import Authority
 
     other = Authority.objects.exclude(pk=lic.authority_id).exclude(uscc="").first()
     forged = identifiers.build_elicence_identifier(parsed.type_code, other.uscc, parsed.serial, parsed.version)
-    assert not ELicence.objects.by_identifier(identifiers.validate_elicence_identifier(forged)).exists()
+    wrong = identifiers.validate_elicence_identifier(forged)
+    assert not ELicence.objects.by_identifier(wrong.serial, wrong.version, wrong.identifier).exists()
 
 
 @pytest.mark.django_db

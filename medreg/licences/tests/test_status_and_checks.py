@@ -83,6 +83,24 @@ def test_verify_api_returns_outcome_for_expired_code(client, registration):
     assert r.status_code == 200 and r.json()["valid"] is True
 
 
+def test_verification_corrects_a_stored_status_that_is_behind_its_registration_or_end_date(registration):
+    from medreg.people.models import PracticeRegistration
+
+    lic = registration.licences.get()
+    regs = PracticeRegistration.objects.filter(pk=registration.pk)
+    first = services.verify_qr(lic.qr_payload)
+    assert (first.status, first.issuer, first.licence_id) == ("valid", lic.authority.name, lic.pk)
+    assert services.licence_status(lic.identifier).kid == lic.signing_key.kid
+    regs.update(status="suspended")  # the registration changed; the licence row was not synchronised yet
+    assert services.verify_qr(lic.qr_payload).status == "suspended"
+    assert services.licence_status(lic.identifier).status == "suspended"
+    regs.update(status="cancelled")
+    assert services.verify_qr(lic.qr_payload).outcome == "revoked"
+    regs.update(status="active")
+    type(lic).objects.filter(pk=lic.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert services.licence_status(lic.identifier).outcome == "expired"
+
+
 # -- logged 查验 --------------------------------------------------------------------------------------
 def test_logged_check_records_reason_for_authority_and_institution_users(world, registration):
     lic = registration.licences.get()

@@ -9,8 +9,8 @@ Data: migrate, ``medreg load-reference``, ``medreg demo --small``, then ``benchm
 the ``public`` app's indexes exist.
 
 For each endpoint (姓名 + 省份 search through the open API, the same search as the HTML page,
-institution name search, e-licence verification, and FHIR ``Practitioner?name=`` when ``/fhir/r4/``
-answers) the script:
+institution name search, e-licence verification, FHIR ``Practitioner?name=`` when ``/fhir/r4/``
+answers, and as a floor the health check, whose one statement is ``SELECT 1``) the script:
 
 1. starts ``--servers`` server processes (``medreg serve --no-worker``; ``--server waitress``: one process
    per port, ``--server granian``: one granian server with that many worker processes), throttles disabled;
@@ -354,6 +354,10 @@ def scenarios(data: dict[str, Any], fhir: bool) -> list[dict[str, Any]]:
         out.append({"name": "verify (open API, POST)", "inputs": qrs,
                     "sql": lambda x: sql_of(licence_record_qs(x[1])),
                     "http": lambda x: build_post_json("127.0.0.1", "/api/v1/verify", {"qr": x[0]})})
+    # The floor: the cheapest request the stack serves (routing, middleware, one ``SELECT 1``) against the
+    # same statement through bare psycopg. No endpoint's ratio can beat this one's by much.
+    out.append({"name": "floor: health check (SELECT 1)", "inputs": [None], "sql": lambda _x: ("SELECT 1", []),
+                "http": lambda _x: build_get("127.0.0.1", "/healthz", {})})
     if fhir:
         out.append({"name": "FHIR Practitioner?name=", "inputs": names,
                     "sql": lambda x: captured_sql("/fhir/r4/Practitioner", {"name": x[0]}),

@@ -123,14 +123,20 @@ def _accepts(adapter: TypeAdapter[Any], value: Any) -> bool:
     return True
 
 
-def _shape(node: Any) -> Any:
-    if isinstance(node, dict):
-        return ("{", *((k, _shape(v)) for k, v in node.items()))
-    if isinstance(node, list):
-        return ("[", *(_shape(v) for v in node))
+_SCALARS = frozenset({str, int, float, bool})
+
+
+def _shape(node: Any, _leaf: Any = _leaf_class) -> Any:
+    kind = type(node)
+    if kind is dict:
+        return ("{", *[(k, _shape(v)) for k, v in node.items()])
+    if kind is list:
+        return ("[", *[_shape(v) for v in node])
     if node is None:
         return None
-    return (type(node), _leaf_class(type(node), node))
+    if kind in _SCALARS:
+        return (kind, _leaf(kind, node))
+    return (kind, object())  # anything else (a subclass, a tuple) matches no shape: always validated
 
 
 def edge(resource: dict[str, Any]) -> dict[str, Any]:
@@ -157,6 +163,13 @@ def _concept(system: str, code: str, display: str | None = None) -> dict[str, An
 
 def _profession_display(profession: str) -> str:
     return {"physician": "医师", "nurse": "护士"}.get(profession, profession)
+
+
+# The registration fields ``practitioner`` reads (the search loads only these).
+PRACTITIONER_REGISTRATION_FIELDS = (
+    "person_id", "status", "certificate_no", "profession", "category_code", "practice_division_id", "scope_codes",
+    "registered_on", "valid_until", "authority__name",
+)
 
 
 def practitioner(person: Any, registrations: list[Any], licences: dict[int, Any], *, version: int | None,

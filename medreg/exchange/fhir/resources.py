@@ -248,7 +248,7 @@ class PractitionerType(ResourceType):
         pks = [o.pk for o in objs]
         regs: dict[int, list[Any]] = {pk: [] for pk in pks}
         reg_rows = list(PracticeRegistration.objects.filter(person_id__in=pks).select_related("authority")
-                        .order_by("registered_on", "pk"))
+                        .only(*render.PRACTITIONER_REGISTRATION_FIELDS).order_by("registered_on", "pk"))
         for r in reg_rows:
             regs[r.person_id].append(r)
         licences: dict[int, Any] = {}

@@ -90,3 +90,12 @@ def test_the_memo_is_bounded(validations, monkeypatch):
     assert len(render._VALIDATED) == 1  # emptied when full, then the newest
     render.edge(_practitioner("甲"))
     assert validations == ["甲", "乙", "丙", "甲"]
+
+
+def test_a_resource_holding_other_containers_is_validated_every_time(validations):
+    class Tagged(dict):
+        pass
+
+    for _ in range(2):
+        render.edge({**_practitioner(), "meta": Tagged(versionId="1")})
+    assert validations == ["张", "张"]

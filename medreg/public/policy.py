@@ -99,7 +99,7 @@ class Policy:
     source: str = ""
     never_public: dict[str, frozenset[str]] = field(default_factory=dict)
     # answers of fields()/visible_fields(), which every public record asks: the table never changes once loaded
-    _memo: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _memo: dict[tuple[str, ...], Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def required(self, entity: str, field_name: str, status: str | None = None) -> str:
         """The narrowest audience that may see ``field_name`` of an ``entity`` record in ``status``."""
@@ -132,6 +132,16 @@ class Policy:
             found = self._memo[key] = tuple(
                 f for f in self.fields(entity) if self.visible(entity, f, status, audience))
         return list(found)
+
+    def shown(self, entity: str, status: str | None, audience: str = PUBLIC) -> frozenset[str]:
+        """Every field the table names (``listed`` included) that ``audience`` may see of an ``entity`` record
+        in ``status``: one set per status, for renderers that ask about many fields of many records."""
+        key = ("shown", entity, status or "", audience)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = frozenset(
+                f for f in (*self.fields(entity), LISTED) if self.visible(entity, f, status, audience))
+        return found  # type: ignore[no-any-return]
 
     def listed_statuses(self, entity: str, statuses: list[str], audience: str = PUBLIC) -> list[str]:
         return [s for s in statuses if self.listed(entity, s, audience)]

@@ -29,14 +29,17 @@ def _policy() -> Any:
     return current_policy()
 
 
-def visible(entity: str, field: str, status: str | None) -> bool:
-    """Whether the public may see ``field`` of an ``entity`` record in ``status``."""
+def shown(entity: str, status: str | None) -> frozenset[str]:
+    """Every field (``listed`` included) the public may see of an ``entity`` record in ``status``."""
     policy = _policy()
     if policy is not None:
-        return bool(policy.visible(entity, field, status, "public"))
-    if field in FALLBACK_HIDDEN_BY_STATUS.get((entity, status or ""), set()):
-        return False
-    return field in FALLBACK_PUBLIC[entity]
+        return frozenset(policy.shown(entity, status, "public"))
+    return frozenset(FALLBACK_PUBLIC[entity] - FALLBACK_HIDDEN_BY_STATUS.get((entity, status or ""), set()))
+
+
+def visible(entity: str, field: str, status: str | None) -> bool:
+    """Whether the public may see ``field`` of an ``entity`` record in ``status``."""
+    return field in shown(entity, status)
 
 
 def listed(entity: str, status: str | None) -> bool:

@@ -181,13 +181,13 @@ def practitioner(person: Any, registrations: list[Any], licences: dict[int, Any]
     human: dict[str, Any] = {"use": "official", "text": name, "family": name[:1]}
     if len(name) > 1:
         human["given"] = [name[1:]]
-    regs = [r for r in registrations if policy.listed(P, r.status)]
+    shown = [(r, policy.shown(P, r.status)) for r in registrations]
+    shown = [(r, fields) for r, fields in shown if "listed" in fields]
+    regs = [r for r, _fields in shown]
     quals = []
     identifiers = []
-    for r in regs:
-        def show(field: str, r: Any = r) -> bool:
-            return policy.visible(P, field, r.status)
-
+    for r, fields in shown:
+        show = fields.__contains__
         qual_ids = []
         if show("certificate_no"):
             qual_ids.append({"system": SYS_CERTIFICATE, "value": r.certificate_no})

@@ -252,8 +252,10 @@ class PractitionerType(ResourceType):
         for r in reg_rows:
             regs[r.person_id].append(r)
         licences: dict[int, Any] = {}
-        for lic in (ELicence.objects.filter(registration__in=[r.pk for r in reg_rows])
-                    .only("registration_id", "identifier", "version").order_by("version")):
+        # an e-licence identifier embeds the certificate number: only read where that number is public
+        numbered = [r.pk for r in reg_rows if "certificate_no" in policy.shown("practitioner", r.status)]
+        for lic in (ELicence.objects.filter(registration__in=numbered)
+                    .only("registration_id", "identifier", "version").order_by("version") if numbered else ()):
             if lic.registration_id is not None:
                 licences[lic.registration_id] = lic
         vers = versions(self.name, [str(pk) for pk in pks])

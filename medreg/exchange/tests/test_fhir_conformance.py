@@ -14,8 +14,9 @@ from django.utils import timezone
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
 
-from medreg.exchange.fhir.render import SYS_CERTIFICATE, SYS_USCC
+from medreg.exchange.fhir.render import SYS_CERTIFICATE, SYS_ELICENCE, SYS_USCC
 from medreg.exchange.tests.conftest import approve_first_registration, cancel_registration
+from medreg.licences.models import ELicence
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,6 +75,8 @@ def test_practitioner_search_parameters_and_read(directory):
     # 执业证书编码 is employer-only in the default publication policy: not in the public directory
     assert "identifier" not in p and "identifier" not in p["qualification"][0]
     assert reg.certificate_no not in json.dumps(p)
+    assert ELicence.objects.filter(registration=reg).exists()  # issued, but its identifier is not public
+    assert SYS_ELICENCE not in json.dumps(p)
     assert not client.resources("Practitioner").search(identifier=reg.certificate_no).fetch_all()
     assert p["qualification"][0]["issuer"]["reference"].startswith("Organization/a")
     assert p["qualification"][0]["period"]["start"] == reg.registered_on.isoformat()
@@ -206,4 +209,8 @@ def test_a_policy_that_publishes_certificate_numbers_makes_them_searchable(direc
     [p] = client.resources("Practitioner").search(identifier=f"{SYS_CERTIFICATE}|{reg.certificate_no}").fetch_all()
     assert p["identifier"] == [{"system": SYS_CERTIFICATE, "value": reg.certificate_no}]
     assert p["qualification"][0]["identifier"][0]["value"] == reg.certificate_no
+    # the e-licence identifier embeds the certificate number: published with it, and only then
+    licence = ELicence.objects.filter(registration=reg).order_by("-version").first()
+    assert licence is not None
+    assert p["qualification"][0]["identifier"][1] == {"system": SYS_ELICENCE, "value": licence.identifier}
     assert not client.resources("Practitioner").search(identifier=f"urn:other|{reg.certificate_no}").fetch_all()

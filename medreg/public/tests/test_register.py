@@ -80,6 +80,19 @@ def test_default_policy_never_publishes_personal_data(db):
     assert not pol.visible("practitioner", "no_such_field", "active", policy.EMPLOYER)  # deny by default
 
 
+def test_the_shown_set_answers_as_visible_does_for_every_field_status_and_audience(db):
+    pol = policy.current_policy()
+    for entity, statuses in (("practitioner", ("active", "suspended", "cancelled", "lapsed", "superseded", None)),
+                             ("institution", ("active", "suspended", "cancelled", "pending", None))):
+        for status in statuses:
+            for audience in (policy.PUBLIC, policy.EMPLOYER, policy.REGULATOR):
+                shown = pol.shown(entity, status, audience)
+                for name in (*pol.fields(entity), policy.LISTED):
+                    assert (name in shown) == pol.visible(entity, name, status, audience), (entity, name, status)
+                assert "no_such_field" not in shown  # only fields the table names
+    assert "listed" not in pol.shown("practitioner", "lapsed") and "name" in pol.shown("practitioner", "active")
+
+
 @pytest.mark.parametrize("field", ["id_number", "birth_date", "phone", "qualification_certificate_code"])
 def test_a_policy_that_publishes_personal_data_is_refused(field):
     data = {"version": 1, "practitioner": {"fields": {field: "public"}}, "institution": {"fields": {}}}

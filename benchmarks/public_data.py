@@ -147,7 +147,7 @@ def generate(dsn: str, *, practitioners: int, institutions: int, seed: int, batc
                     "created_at": now, "updated_at": now,
                 })
                 regs.append({
-                    "person_id": pid, "profession": "nurse" if nurse else "physician",
+                    "person_id": pid, "holder_name": people[-1]["name"], "profession": "nurse" if nurse else "physician",
                     "level_code": "" if nurse else "1", "category_code": "" if nurse else "1",
                     "scope_codes": json.dumps([] if nurse else ["03"]), "practice_division_id": div_id,
                     "main_institution_id": inst_id, "authority_id": authority_id,

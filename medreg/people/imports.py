@@ -328,7 +328,7 @@ def _import_batch(
     ])
     registrations = PracticeRegistration.objects.bulk_create([
         PracticeRegistration(
-            person=p, profession=r.rec.profession, level_code=r.rec.level_code, category_code=r.rec.category_code,
+            person=p, holder_name=p.name, profession=r.rec.profession, level_code=r.rec.level_code, category_code=r.rec.category_code,
             scope_codes=r.scopes, practice_division_id=r.place, main_institution=r.institution,
             authority=r.institution.licensing_authority,
             authority_division_code=r.institution.licensing_authority.division_code,

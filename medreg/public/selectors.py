@@ -235,7 +235,7 @@ def search_practitioners(
 
     def base(v: Mapping[str, Any]) -> QuerySet[PracticeRegistration]:
         qs = PracticeRegistration.objects.filter(
-            status__in=statuses, person__name=v["name"], profession=v["profession"],
+            status__in=statuses, holder_name=v["name"], profession=v["profession"],
             practice_division__code__startswith=v["prefix"],
         )
         return qs.filter(main_institution__name__contains=v["inst"]) if inst else qs

@@ -202,6 +202,9 @@ def test_import_rejects_bad_records_and_skips_people_already_registered(world):
     nurse = PracticeRegistration.objects.get(profession="nurse")
     assert nurse.valid_until == nurse.registered_on.replace(year=nurse.registered_on.year + 5)
     assert Affiliation.objects.get(person=nurse.person).department.name == "内科"
+    # the bulk insert copies each holder's name (the public name search reads it)
+    assert sorted(PracticeRegistration.objects.values_list("holder_name", flat=True)) == sorted(
+        PracticeRegistration.objects.values_list("person__name", flat=True)) and nurse.holder_name
     # running it again skips both people
     again = import_legacy_practitioners([good], acting_user=None)
     assert again.persons == 0 and again.skipped_existing == 1

@@ -535,6 +535,35 @@ def test_api_search_is_one_query(client, world, registered, no_throttle, django_
         assert client.get(f"{API}/practitioners", params).status_code == 200
 
 
+def test_the_name_search_reads_the_holder_name_copied_onto_each_registration(client, world, registered, no_throttle):
+    import importlib
+
+    from django.db import connection
+    from django.db.models import F
+
+    registered_nurse(world, valid_until=timezone.localdate() + dt.timedelta(days=400), with_licence=False)
+    regs = PracticeRegistration.objects.all()
+    assert regs.count() >= 2 and not regs.exclude(holder_name=F("person__name")).exists()
+    # a corrected name reaches the registrations, and the search follows it
+    person = registered.person
+    old_name = person.name
+    person.name = "李更名"
+    person.save(update_fields=["name", "updated_at"])
+    assert PracticeRegistration.objects.get(pk=registered.pk).holder_name == "李更名"
+    assert client.get(f"{API}/practitioners", {"name": old_name, "province": "53"}).json()["items"] == []
+    [item] = client.get(f"{API}/practitioners", {"name": "李更名", "province": "53"}).json()["items"]
+    assert item["id"] == registered.pk and item["name"] == "李更名"
+    person.name = old_name
+    person.save()  # a full save too
+    assert PracticeRegistration.objects.get(pk=registered.pk).holder_name == old_name
+    # the migration's backfill writes the copies from the persons
+    PracticeRegistration.objects.update(holder_name="")
+    backfill = importlib.import_module("medreg.people.migrations.0003_registration_holder_name").BACKFILL
+    with connection.cursor() as cur:
+        cur.execute(backfill)
+    assert not regs.exclude(holder_name=F("person__name")).exists()
+
+
 def test_selectors_never_select_personal_columns():
     cols = [c for cols in selectors._PRACTITIONER_COLUMNS.values() for c in cols]
     for forbidden in ("id_number", "birth_date", "phone", "certificate_code", "id_index"):
@@ -550,13 +579,15 @@ def test_search_indexes_exist_on_postgresql(db):
         pytest.skip("PostgreSQL only")
     import importlib
 
-    migration = importlib.import_module("medreg.public.migrations.0001_search_indexes")
-    with connection.schema_editor() as editor:  # idempotent: a no-op when `migrate` already ran it
-        migration._run(migration.FORWARD)(None, editor)
+    for name in ("0001_search_indexes", "0002_holder_name_index"):
+        migration = importlib.import_module(f"medreg.public.migrations.{name}")
+        with connection.schema_editor() as editor:  # idempotent: a no-op when `migrate` already ran it
+            migration._run(migration.FORWARD)(None, editor)
     with connection.cursor() as cur:
         cur.execute("select indexname from pg_indexes where indexname like 'public_%%'")
         names = {r[0] for r in cur.fetchall()}
-    assert {"public_inst_name_trgm", "public_inst_alias_trgm", "public_reg_person_place"} <= names
+    assert {"public_inst_name_trgm", "public_inst_alias_trgm", "public_reg_person_place",
+            "public_reg_holder_place"} <= names
 
 
 @pytest.mark.postgres

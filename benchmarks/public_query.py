@@ -332,7 +332,7 @@ def scenarios(data: dict[str, Any], fhir: bool) -> list[dict[str, Any]]:
 
     def name_sql(x: tuple[str, str]) -> tuple[str, list[Any]]:
         qs = (selectors._practitioner_qs(pol, PUBLIC)
-              .filter(person__name=x[0], profession=Profession.PHYSICIAN, practice_division__code__startswith=x[1])
+              .filter(holder_name=x[0], profession=Profession.PHYSICIAN, practice_division__code__startswith=x[1])
               .order_by("pk").values(*cols)[: selectors.PAGE_SIZE + 1])
         return sql_of(qs)
 

@@ -93,24 +93,34 @@ def _english() -> bool:
     return (translation.get_language() or "").startswith("en")
 
 
-def _label(table: str, code: str) -> str:
+def _label(table: str, code: str, english: bool | None = None) -> str:
     if not code:
         return ""
     found = ref.code_map(table).get(code)
     if found is None:
         return code
-    return found.label("en" if _english() else "zh-hans")
+    return found.label("en" if (_english() if english is None else english) else "zh-hans")
 
 
 def _place(*names: str | None) -> str:
     return "".join(n for n in names if n and n not in _HIDDEN_DIVISION_NAMES)
 
 
+_CHOICE_LABELS: dict[tuple[Any, str, str], str] = {}
+
+
 def _choice_label(choices: Any, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
+    """The label of ``value`` in the active language (memoised: choice labels are fixed per language)."""
+    key = (choices, value, translation.get_language() or "")
+    found = _CHOICE_LABELS.get(key)
+    if found is None:
+        try:
+            found = str(choices(value).label)
+        except ValueError:
+            found = value
+        if len(_CHOICE_LABELS) < 10_000:
+            _CHOICE_LABELS[key] = found
+    return found
 
 
 def _model_fields(model: Any) -> set[str]:
@@ -169,26 +179,27 @@ def _practitioner_columns(policy: Policy, audience: str) -> list[str]:
 def _practitioner_record(row: dict[str, Any], policy: Policy, audience: str) -> dict[str, Any]:
     """One registration as a public record: only the fields its status publishes to ``audience``."""
     status = row["status"]
-    show = set(policy.visible_fields("practitioner", status, audience))
+    show = policy.shown("practitioner", status, audience)
+    english = _english()
     out: dict[str, Any] = {"id": row["pk"]}
     if "name" in show:
         out["name"] = row["person__name"]
     if "gender" in show:
         gender = GENDER_LABELS.get(row["person__gender"], "")
-        out["gender"] = GENDER_LABELS_EN.get(gender, gender) if _english() else gender
+        out["gender"] = GENDER_LABELS_EN.get(gender, gender) if english else gender
     if "profession" in show:
         out["profession"] = row["profession"]
         out["profession_label"] = _choice_label(Profession, row["profession"])
     if "level" in show:
         out["level_code"] = row["level_code"]
-        out["level"] = _label("practice_level", row["level_code"])
+        out["level"] = _label("practice_level", row["level_code"], english)
     if "category" in show:
         out["category_code"] = row["category_code"]
-        out["category"] = _label("practice_category", row["category_code"])
+        out["category"] = _label("practice_category", row["category_code"], english)
     if "scopes" in show:
         codes = list(row["scope_codes"] or [])
         out["scope_codes"] = codes
-        out["scopes"] = ("; " if _english() else "、").join(_label("practice_scope", c) for c in codes)
+        out["scopes"] = ("; " if english else "、").join(_label("practice_scope", c, english) for c in codes)
     if "main_institution" in show:
         out["main_institution_id"] = row["main_institution_id"]
         out["main_institution"] = row["main_institution__name"]
@@ -368,7 +379,7 @@ def practitioner_detail(registration_id: int, *, audience: str = PUBLIC) -> dict
     if row is None:
         return None
     record = _practitioner_record(row, policy, audience)
-    show = set(policy.visible_fields("practitioner", row["status"], audience))
+    show = policy.shown("practitioner", row["status"], audience)
     if "practice_sites" in show:
         sites = practice_sites([row["pk"]]).get(row["pk"]) or []
         if not sites and "main_institution" in show:
@@ -408,7 +419,7 @@ def _institution_record(row: dict[str, Any], policy: Policy, audience: str) -> d
     from medreg.institutions.choices import InstitutionStatus
 
     status = row["status"]
-    show = set(policy.visible_fields("institution", status, audience))
+    show = policy.shown("institution", status, audience)
     out: dict[str, Any] = {"id": row["pk"]}
     for key in ("name", "uscc", "registration_no", "address", "legal_representative", "principal", "beds",
                 "licence_valid_from", "licence_valid_until", "contact_phone"):

@@ -564,6 +564,18 @@ def test_the_name_search_reads_the_holder_name_copied_onto_each_registration(cli
     assert not regs.exclude(holder_name=F("person__name")).exists()
 
 
+def test_search_labels_follow_the_language_of_each_request(client, world, registered, no_throttle):
+    params = {"name": registered.person.name, "province": "53"}
+    [zh] = client.get(f"{API}/practitioners", params).json()["items"]
+    client.post("/i18n/setlang/", {"language": "en", "next": "/public/"})
+    [en] = client.get(f"{API}/practitioners", params).json()["items"]
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/public/"})
+    [zh_again] = client.get(f"{API}/practitioners", params).json()["items"]
+    assert (zh["profession_label"], zh["status_label"]) == ("医师", "有效") == (
+        zh_again["profession_label"], zh_again["status_label"])
+    assert (en["profession_label"], en["status_label"]) == ("Physician", "Valid")
+
+
 def test_selectors_never_select_personal_columns():
     cols = [c for cols in selectors._PRACTITIONER_COLUMNS.values() for c in cols]
     for forbidden in ("id_number", "birth_date", "phone", "certificate_code", "id_index"):

@@ -28,6 +28,7 @@ import hashlib
 import io
 import re
 import struct
+import unicodedata
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -535,7 +536,7 @@ class LicenceClaims:
     cti: bytes | None = None
 
 
-_RIC_SHAPE = re.compile(r"\d{17}[\dXx]")
+_RIC_SHAPE = re.compile(r"[0-9]{17}[0-9Xx]")  # ASCII only: other scripts' digits are folded by NFKC first
 
 
 def _looks_like_citizen_id(value: str) -> bool:
@@ -545,7 +546,7 @@ def _looks_like_citizen_id(value: str) -> bool:
     18-digit numbers); only a string that passes it gets the full check, birth date included."""
     if len(value) < 18:  # most texts (names, codes): nothing to strip can make them 18 characters
         return False
-    compact = value.strip()
+    compact = unicodedata.normalize("NFKC", value).strip()  # full-width digits and Ｘ are the same number
     if not _RIC_SHAPE.fullmatch(compact):
         return False
     if identifiers.citizen_id_check_char(compact[:17]) != compact[17].upper():

@@ -686,6 +686,14 @@ def test_the_citizen_id_guard_checks_the_check_character_then_the_birth_date():
     assert not cose._looks_like_citizen_id(body + "10X98765432"[total % 11])
     with pytest.raises(ValueError, match="citizen ID"):
         physician_claims(licence_number=valid)
+    # typed with full-width digits (an IME's default) it is the same number, and is refused the same way
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in valid)
+    assert cose._looks_like_citizen_id(full_width)
+    with pytest.raises(ValueError, match="citizen ID"):
+        physician_claims(licence_number=full_width)
+    # digits of another script that are not an ID number are ordinary text, not an error
+    assert not cose._looks_like_citizen_id("١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨")
+    assert not cose._looks_like_citizen_id("１" * 18)
 
 
 def test_the_zlib_form_written_by_libdeflate_is_read_by_the_standard_inflater(key, kid):

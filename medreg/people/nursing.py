@@ -448,7 +448,7 @@ def create_nurse_registration(
     try:
         with transaction.atomic():
             reg = PracticeRegistration.objects.create(
-                person=person, holder_name=person.name, profession=Profession.NURSE, practice_division_id=place,
+                person=person, profession=Profession.NURSE, practice_division_id=place,
                 main_institution=institution, authority=application.authority,
                 authority_division_code=application.authority_division_code,
                 certificate_no=next_nurse_certificate_no(place, today), status=RegistrationStatus.ACTIVE,

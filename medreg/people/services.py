@@ -269,7 +269,6 @@ def _insert_registration(
 ) -> PracticeRegistration:
     return PracticeRegistration.objects.create(
         person=person,
-        holder_name=person.name,
         profession=Profession.PHYSICIAN,
         level_code=level,
         category_code=data["category_code"],

@@ -33,7 +33,7 @@ def shown(entity: str, status: str | None) -> frozenset[str]:
     """Every field (``listed`` included) the public may see of an ``entity`` record in ``status``."""
     policy = _policy()
     if policy is not None:
-        return frozenset(policy.shown(entity, status, "public"))
+        return policy.shown(entity, status, "public")  # type: ignore[no-any-return]
     return frozenset(FALLBACK_PUBLIC[entity] - FALLBACK_HIDDEN_BY_STATUS.get((entity, status or ""), set()))
 
 

@@ -181,8 +181,7 @@ def practitioner(person: Any, registrations: list[Any], licences: dict[int, Any]
     human: dict[str, Any] = {"use": "official", "text": name, "family": name[:1]}
     if len(name) > 1:
         human["given"] = [name[1:]]
-    shown = [(r, policy.shown(P, r.status)) for r in registrations]
-    shown = [(r, fields) for r, fields in shown if "listed" in fields]
+    shown = [(r, fields) for r in registrations if "listed" in (fields := policy.shown(P, r.status))]
     regs = [r for r, _fields in shown]
     quals = []
     identifiers = []

@@ -2,23 +2,18 @@
 ``people.0003``), profession and practice-division prefix (``text_pattern_ops`` serves ``LIKE '53%'``), with
 the status for the published-status filter. PostgreSQL only, like 0001; SQLite needs nothing."""
 
+import importlib
+
 from django.db import migrations
+
+# the PostgreSQL-only runner of 0001 (a migration module's name starts with a digit: imported by name)
+_run = importlib.import_module("medreg.public.migrations.0001_search_indexes")._run
 
 FORWARD = [
     "CREATE INDEX IF NOT EXISTS public_reg_holder_place ON people_practiceregistration "
     "(holder_name, profession, practice_division_id text_pattern_ops, status)",
 ]
 BACKWARD = ["DROP INDEX IF EXISTS public_reg_holder_place"]
-
-
-def _run(statements: list[str]):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for sql in statements:
-            schema_editor.execute(sql)
-
-    return run
 
 
 class Migration(migrations.Migration):

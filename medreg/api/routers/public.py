@@ -15,11 +15,11 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from medreg.api.auth import PublicRateThrottle
 from medreg.api.helpers import not_found
-from medreg.api.schemas import Problem
+from medreg.api.schemas import Out, Problem
 from medreg.core.errors import DomainError
 from medreg.people.choices import Profession
 from medreg.public import policy as publication
@@ -58,12 +58,6 @@ def _openapi(limit_doc: str = RATE_DOC) -> dict[str, Any]:
 
 
 # -- schemas --------------------------------------------------------------------------------------------------
-class Out(BaseModel):
-    """Response rows: plain pydantic models. The selectors hand over dicts; ninja's ``Schema`` would first
-    wrap every dict in its ORM attribute getter, which cost a fifth of a public search request. Undeclared
-    keys are dropped here all the same (pydantic's default ``extra="ignore"``)."""
-
-
 class Site(Out):
     institution_id: int
     institution: str

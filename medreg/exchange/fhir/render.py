@@ -165,10 +165,10 @@ def _profession_display(profession: str) -> str:
     return {"physician": "医师", "nurse": "护士"}.get(profession, profession)
 
 
-# The registration fields ``practitioner`` reads (the search loads only these).
-PRACTITIONER_REGISTRATION_FIELDS = (
-    "person_id", "status", "certificate_no", "profession", "category_code", "practice_division_id", "scope_codes",
-    "registered_on", "valid_until", "authority__name",
+#: The registration columns ``practitioner`` reads (``values()`` names; rows carry ``authority.name``).
+PRACTITIONER_REGISTRATION_COLUMNS = (
+    "id", "person_id", "status", "certificate_no", "profession", "category_code", "practice_division_id",
+    "scope_codes", "registered_on", "valid_until", "authority_id", "authority__name",
 )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from medreg.core import querycache
 from medreg.exchange.fhir import policy, render
 from medreg.exchange.models import ResourceVersion
 from medreg.reference.selectors import code_map
@@ -137,6 +138,29 @@ def versions(resource_type: str, ids: list[str]) -> dict[str, int]:
     return dict(rows)
 
 
+class Row:
+    """A ``values()`` row with attribute access, ``pk`` included, for renderers written against model
+    instances: building a model instance costs several times more."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.pk = values["id"]
+
+
+def compiled_versions(resource_type: str, ids: list[str]) -> dict[str, int]:
+    """:func:`versions` through SQL compiled once per (type, number of ids)."""
+    if not ids or len(ids) > 200:
+        return versions(resource_type, ids)
+    values: dict[str, str | int] = {"type": resource_type} | {f"i{n}": rid for n, rid in enumerate(ids)}
+
+    def make(vals: Mapping[str, Any]) -> QuerySet[Any]:
+        return (ResourceVersion.objects.filter(resource_type=vals["type"],
+                                               resource_id__in=[vals[f"i{n}"] for n in range(len(ids))])
+                .values("resource_id").annotate(v=Max("pk")).order_by())
+
+    return {r["resource_id"]: r["v"] for r in querycache.values_rows(("fhir.versions", len(ids)), make, values)}
+
+
 @dataclass
 class Source:
     prefix: str  # resource id = prefix + pk
@@ -155,6 +179,12 @@ def _model(label: str) -> Any:
 class ResourceType(ABC):
     name = ""
     search_params: tuple[str, ...] = ()
+    #: The ``values()`` columns ``render`` needs, for a type whose searches may run as SQL compiled once per
+    #: shape (``core.querycache``); empty: searches build model instances through the ORM.
+    row_columns: tuple[str, ...] = ()
+    #: (parameter, modifier) pairs whose values reach SQL only through Django's own lookups, so that one
+    #: compiled shape serves every value; a search with any other filter runs through the ORM.
+    compiled_filters: frozenset[tuple[str, str]] = frozenset()
     includes: dict[str, tuple[str, str]] = {}  # "Type:param" -> (json path of the reference, target type)
     revincludes: dict[str, tuple[str, str]] = {}  # "Type:param" -> (source type, its search param)
 
@@ -195,10 +225,24 @@ class ResourceType(ABC):
         """The rows a search sees (deleted resources excluded)."""
         return src.queryset()
 
+    def shape_key(self) -> Hashable:
+        """What else shapes a compiled search's SQL: configuration that ``base`` or ``filter`` write into it."""
+        return ()
+
+    def row(self, values: dict[str, Any]) -> Any:
+        """A ``row_columns`` row as ``render`` takes it."""
+        return Row(values)
+
 
 class PractitionerType(ResourceType):
     name = "Practitioner"
     search_params = ("_id", "_lastUpdated", "active", "identifier", "name", "given", "family")
+    row_columns = ("id", "name", "gender", "updated_at", "last_updated")
+    compiled_filters = frozenset({("name", ""), ("name", "contains"), ("name", "exact"), ("family", ""),
+                                  ("family", "contains")})
+
+    def shape_key(self) -> Hashable:
+        return tuple(policy.statuses("practitioner"))
 
     def sources(self) -> list[Source]:
         from medreg.people.models import Person, PracticeRegistration
@@ -247,8 +291,14 @@ class PractitionerType(ResourceType):
 
         pks = [o.pk for o in objs]
         regs: dict[int, list[Any]] = {pk: [] for pk in pks}
-        reg_rows = list(PracticeRegistration.objects.filter(person_id__in=pks).select_related("authority")
-                        .only(*render.PRACTITIONER_REGISTRATION_FIELDS).order_by("registered_on", "pk"))
+
+        def registrations(vals: Mapping[str, Any]) -> QuerySet[Any]:
+            return (PracticeRegistration.objects.filter(person_id__in=[vals[f"p{n}"] for n in range(len(pks))])
+                    .order_by("registered_on", "pk").values(*render.PRACTITIONER_REGISTRATION_COLUMNS))
+
+        reg_rows = [_registration_row(r) for r in querycache.values_rows(
+            ("fhir.practitioner.registrations", len(pks)), registrations, {f"p{n}": pk for n, pk in enumerate(pks)})
+        ] if pks else []
         for r in reg_rows:
             regs[r.person_id].append(r)
         licences: dict[int, Any] = {}
@@ -258,9 +308,15 @@ class PractitionerType(ResourceType):
                     .only("registration_id", "identifier", "version").order_by("version") if numbered else ()):
             if lic.registration_id is not None:
                 licences[lic.registration_id] = lic
-        vers = versions(self.name, [str(pk) for pk in pks])
+        vers = compiled_versions(self.name, [str(pk) for pk in pks])
         return [render.practitioner(o, regs[o.pk], licences, version=vers.get(str(o.pk)),
                                     last_updated=getattr(o, "last_updated", None) or o.updated_at) for o in objs]
+
+
+def _registration_row(values: dict[str, Any]) -> Row:
+    row = Row(values)
+    row.authority = Row({"id": values["authority_id"], "name": values["authority__name"]})
+    return row
 
 
 class PractitionerRoleType(ResourceType):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.db.models import Q
 from django.utils import timezone
 
+from medreg.core import querycache
 from medreg.core.conf import conf
 from medreg.exchange.fhir import render
 from medreg.exchange.fhir.resources import (
@@ -76,11 +77,55 @@ def _id_q(rtype: ResourceType, prefix: str, values: list[str]) -> Q:
     return Q(pk__in=pks)
 
 
+def _compilable(rtype: ResourceType, params: Params) -> list[tuple[str, str, list[str]]] | None:
+    """The filters of a search that can run as compiled SQL, or None. Every filter must be one whose values
+    reach SQL only through Django's own lookups (``rtype.compiled_filters``): then one compiled shape per
+    (parameter, modifier, number of values) serves every value."""
+    if not rtype.row_columns:
+        return None
+    out = []
+    for name, modifier, value in params.filters:
+        values = [v for v in value.split(",") if v != ""]
+        if not values:
+            continue
+        if (name, modifier) not in rtype.compiled_filters:
+            return None
+        out.append((name, modifier, values))
+    return out
+
+
+def _compiled_rows(rtype: ResourceType, idx: int, src: Any, filters: list[tuple[str, str, list[str]]],
+                   after: int | None, limit: int) -> list[Any]:
+    """One source's page through :func:`querycache.values_rows`, as rows with attribute access."""
+    values: dict[str, str | int] = {f"v{i}.{j}": v for i, (_n, _m, vs) in enumerate(filters) for j, v in enumerate(vs)}
+    if after is not None:
+        values["after"] = after
+    key = ("fhir", rtype.name, idx, tuple((n, m, len(vs)) for n, m, vs in filters), after is not None, limit,
+           rtype.shape_key())
+
+    def make(vals: Mapping[str, Any]) -> Any:
+        qs: Any = rtype.base(src)
+        for i, (name, modifier, vs) in enumerate(filters):
+            qs = rtype.filter(src, qs, name, modifier, [vals[f"v{i}.{j}"] for j in range(len(vs))])
+        if "after" in vals:
+            qs = qs.filter(pk__gt=vals["after"])
+        return qs.order_by("pk").values(*rtype.row_columns)[:limit]
+
+    return [rtype.row(r) for r in querycache.values_rows(key, make, values)]
+
+
 def matches(rtype: ResourceType, params: Params, *, start: tuple[int, int] | None, limit: int) -> list[tuple[Any, Any]]:
     """Up to ``limit`` (source, row) pairs after the keyset position ``start``, in (source, pk) order."""
     rows: list[tuple[Any, Any]] = []
+    compiled = _compilable(rtype, params)
     for idx, src in enumerate(rtype.sources()):
         if start is not None and idx < start[0]:
+            continue
+        if compiled is not None:
+            after = start[1] if start is not None and idx == start[0] else None
+            rows += [(idx, o) for o in _compiled_rows(rtype, idx, src, compiled, after, limit - len(rows))]
+            if len(rows) >= limit:
+                break
             continue
         qs: Any = rtype.base(src)
         for name, modifier, value in params.filters:

@@ -17,12 +17,14 @@ answers, and as a floor the health check, whose one statement is ``SELECT 1``) t
 2. runs an open-loop load at ``--rate`` requests/s for ``--seconds`` (latency measured from the scheduled
    send time, so queueing counts: no coordinated omission) and reports achieved rate, p50, p99, errors;
 3. runs a closed loop (``--connections`` keep-alive connections, as fast as possible) for the maximum
-   throughput;
+   throughput, with wrk when it is installed (``apt-get install wrk``; ``--generator`` chooses) and the
+   asyncio client otherwise; the row reports the generator and its own CPU, as a share of one core;
 4. runs the same SQL the endpoint runs (taken from the Django queryset; for the FHIR search, which runs
    four queries per request, every statement one request runs, captured in-process) through bare psycopg
    with the same number of threads, closed loop, and reports its rate: the ratio is HTTP max / bare max.
 
-The load generator is an asyncio HTTP/1.1 keep-alive client in this process, on the same machine.
+The open-loop generator is an asyncio HTTP/1.1 keep-alive client in this process; wrk, when used, runs
+beside it. Both share the machine with the servers and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -101,8 +104,13 @@ class Result:
     statuses: dict[int, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    completed: int | None = None  # when the generator reports counts, not each latency (wrk)
+    quantiles: dict[float, float] = field(default_factory=dict)  # ms, likewise
+    cpu: float = 0.0  # CPU seconds the load generator itself spent
 
     def pct(self, p: float) -> float:
+        if p in self.quantiles:
+            return self.quantiles[p]
         if not self.latencies:
             return float("nan")
         xs = sorted(self.latencies)
@@ -110,7 +118,13 @@ class Result:
 
     @property
     def rate(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
+        done = len(self.latencies) if self.completed is None else self.completed
+        return done / self.seconds if self.seconds else 0.0
+
+    @property
+    def generator_share(self) -> float:
+        """The generator's CPU as a share of one core."""
+        return self.cpu / self.seconds if self.seconds else 0.0
 
 
 async def open_loop(ports: list[int], make: Callable[[], bytes], rate: float, seconds: float, pool: int) -> Result:
@@ -163,10 +177,70 @@ async def closed_loop(ports: list[int], make: Callable[[], bytes], seconds: floa
                 res.errors += 1
                 c.writer = None
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker(i) for i in range(connections)))
-    res.seconds = time.perf_counter() - t0
+    res.seconds, res.cpu = time.perf_counter() - t0, time.process_time() - c0
     res.sent = len(res.latencies) + res.errors
+    return res
+
+
+def _lua_string(raw: bytes) -> str:
+    """A Lua string literal of ``raw`` (escaped, so CR LF survive: long brackets would fold them)."""
+    out = []
+    for b in raw:
+        ch = chr(b)
+        out.append(ch if 32 <= b < 127 and ch not in '"\\' else f"\\{b:03d}")
+    return '"' + "".join(out) + '"'
+
+
+WRK_SCRIPT = """
+local reqs = {%s}
+local n = #reqs
+request = function() return reqs[math.random(n)] end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests": %%d, "duration_us": %%d, "errors": %%d, "status_errors": %%d, '
+    .. '"p50_us": %%d, "p99_us": %%d}\\n', summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout, e.status, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def wrk_loop(ports: list[int], requests: list[bytes], seconds: float, connections: int) -> Result:
+    """The closed loop run by wrk (C, epoll): one process per port, one thread each, ``connections``
+    keep-alive connections in all, each request drawn from the prebuilt ``requests``. wrk spends about a
+    quarter of the CPU per request that the asyncio client does, which leaves that CPU to the server."""
+    import tempfile
+
+    res = Result()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(WRK_SCRIPT % ",\n".join(_lua_string(r) for r in requests))
+        script = fh.name
+    per_port = max(1, connections // len(ports))
+    t0, c0 = time.perf_counter(), os.times()
+    procs = [subprocess.Popen(["wrk", "-t1", f"-c{per_port}", f"-d{max(1, round(seconds))}s", "-s", script,
+                               f"http://127.0.0.1:{port}/"], stdout=subprocess.PIPE, text=True) for port in ports]
+    outs = [p.communicate()[0] for p in procs]
+    c1 = os.times()
+    Path(script).unlink()
+    p50s, p99s = [], []
+    done = bad = 0
+    for out in outs:
+        line = next((ln for ln in out.splitlines() if ln.startswith("WRKJSON ")), None)
+        if line is None:
+            raise SystemExit(f"wrk printed no summary: {out[-500:]}")
+        w = json.loads(line[len("WRKJSON "):])
+        done += w["requests"]  # responses, non-2xx included; connection errors are counted apart
+        bad += w["status_errors"]
+        res.errors += w["errors"] + w["status_errors"]
+        res.seconds = max(res.seconds, w["duration_us"] / 1e6)
+        p50s.append(w["p50_us"] / 1000)
+        p99s.append(w["p99_us"] / 1000)
+    res.completed = done - bad
+    res.sent = done
+    res.quantiles = {50: max(p50s), 99: max(p99s)}  # one port (granian): exact; several: the worst port's
+    res.cpu = (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system)
+    res.seconds = res.seconds or (time.perf_counter() - t0)
     return res
 
 
@@ -375,9 +449,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="closed-loop HTTP connections")
     parser.add_argument("--pool", type=int, default=64, help="open-loop connection pool")
     parser.add_argument("--bare-threads", type=int, default=0, help="bare psycopg threads (default: servers*threads)")
+    parser.add_argument("--generator", choices=["auto", "wrk", "asyncio"], default="auto",
+                        help="closed-loop load generator (auto: wrk when installed, else the asyncio client)")
     parser.add_argument("--only", default="", help="run only scenarios whose name contains this")
     parser.add_argument("--json", help="also write results here")
     args = parser.parse_args()
+    generator = args.generator
+    if generator == "auto":
+        generator = "wrk" if shutil.which("wrk") else "asyncio"
+    elif generator == "wrk" and not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     dsn = os.environ.get("DATABASE_URL", "")
     if not dsn.startswith("postgres"):
         raise SystemExit("set DATABASE_URL to the PostgreSQL benchmark database")
@@ -413,7 +494,10 @@ def main() -> None:
             asyncio.run(closed_loop(ports, make, 2, 8))  # warm up (code tables, connections)
             loops = [asyncio.run(open_loop(ports, make, float(r), args.seconds, args.pool))
                      for r in str(args.rate).split(",")]
-            cl = asyncio.run(closed_loop(ports, make, min(args.seconds, 15), args.connections))
+            if generator == "wrk":
+                cl = wrk_loop(ports, [bytes(sc["http"](x)) for x in inputs], min(args.seconds, 15), args.connections)
+            else:
+                cl = asyncio.run(closed_loop(ports, make, min(args.seconds, 15), args.connections))
             bare = bare_loop(dsn, bare_set, min(args.seconds, 15), bare_threads)
             row = {
                 "endpoint": sc["name"],
@@ -421,7 +505,7 @@ def main() -> None:
                                "p99_ms": round(ol.pct(99), 1), "errors": ol.errors, "statuses": ol.statuses}
                               for r, ol in zip(str(args.rate).split(","), loops, strict=True)],
                 "max_rps": round(cl.rate, 1), "max_p50_ms": round(cl.pct(50), 1), "max_p99_ms": round(cl.pct(99), 1),
-                "max_errors": cl.errors,
+                "max_errors": cl.errors, "generator": generator, "generator_cpu": round(cl.generator_share, 2),
                 "bare_rps": round(bare.rate, 1), "bare_p50_ms": round(bare.pct(50), 2), "bare_p99_ms": round(bare.pct(99), 2),
                 "ratio": round(cl.rate / bare.rate, 3) if bare.rate else None,
             }
@@ -437,12 +521,13 @@ def main() -> None:
                 p.kill()
     print()
     print("| Endpoint | open loop: target → achieved req/s | p50 ms | p99 ms | errors | max req/s (closed loop) "
-          "| bare psycopg q/s | ratio |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| generator, CPU | bare psycopg q/s | ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         for o in r["open_loop"]:
             print(f"| {r['endpoint']} | {o['target_rps']:.0f} → {o['achieved_rps']:.0f} | {o['p50_ms']} | {o['p99_ms']} "
-                  f"| {o['errors']} | {r['max_rps']:.0f} | {r['bare_rps']:.0f} | {r['ratio']} |")
+                  f"| {o['errors']} | {r['max_rps']:.0f} | {r['generator']}, {r['generator_cpu']:.2f} "
+                  f"| {r['bare_rps']:.0f} | {r['ratio']} |")
     if args.json:
         Path(args.json).write_text(json.dumps({"registrations": n_regs, "institutions": n_inst, "results": results},
                                               ensure_ascii=False, indent=2))

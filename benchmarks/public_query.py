@@ -20,8 +20,9 @@ answers, and as a floor the health check, whose one statement is ``SELECT 1``) t
    throughput, with wrk when it is installed (``apt-get install wrk``; ``--generator`` chooses) and the
    asyncio client otherwise; the row reports the generator and its own CPU, as a share of one core;
 4. runs the same SQL the endpoint runs (taken from the Django queryset; for the FHIR search, which runs
-   four queries per request, every statement one request runs, captured in-process) through bare psycopg
-   with the same number of threads, closed loop, and reports its rate: the ratio is HTTP max / bare max.
+   three queries per request, every statement one request runs, captured in-process) through bare psycopg
+   with the same number of threads, closed loop, prepared where the endpoint prepares it (the name search),
+   and reports its rate: the ratio is HTTP max / bare max.
 
 The open-loop generator is an asyncio HTTP/1.1 keep-alive client in this process; wrk, when used, runs
 beside it. Both share the machine with the servers and PostgreSQL.
@@ -244,7 +245,9 @@ def wrk_loop(ports: list[int], requests: list[bytes], seconds: float, connection
     return res
 
 
-def bare_loop(dsn: str, queries: list[Any], seconds: float, threads: int) -> Result:
+def bare_loop(dsn: str, queries: list[Any], seconds: float, threads: int, prepare: bool = False) -> Result:
+    """``prepare``: as the endpoint runs it (``querycache.values_rows(..., prepare=True)``), server-side
+    binding with each statement prepared once per connection."""
     import psycopg
 
     res = Result()
@@ -253,9 +256,11 @@ def bare_loop(dsn: str, queries: list[Any], seconds: float, threads: int) -> Res
 
     def worker() -> None:
         lat: list[float] = []
-        # Client-side binding and no prepared statements, as Django's psycopg backend does: a prepared
-        # (generic) plan cannot use the trigram index for a LIKE pattern that is a parameter.
-        with psycopg.connect(dsn, cursor_factory=psycopg.ClientCursor, prepare_threshold=None) as conn:
+        # Client-side binding and no prepared statements, as Django's psycopg backend does (a prepared,
+        # generic plan cannot use the trigram index for a LIKE pattern that is a parameter), unless the
+        # endpoint itself prepares the statement.
+        factory = psycopg.Cursor if prepare else psycopg.ClientCursor
+        with psycopg.connect(dsn, cursor_factory=factory, prepare_threshold=0 if prepare else None) as conn:
             conn.autocommit = True
             while time.perf_counter() < stop:
                 t = time.perf_counter()
@@ -417,9 +422,9 @@ def scenarios(data: dict[str, Any], fhir: bool) -> list[dict[str, Any]]:
 
     names, inst, qrs = data["names"], data["inst"], data["qrs"]
     out = [
-        {"name": "name + province search (open API, JSON)", "inputs": names, "sql": name_sql,
+        {"name": "name + province search (open API, JSON)", "inputs": names, "sql": name_sql, "prepare": True,
          "http": lambda x: build_get("127.0.0.1", "/api/v1/public/practitioners", {"name": x[0], "province": x[1]})},
-        {"name": "name + province search (HTML page)", "inputs": names, "sql": name_sql,
+        {"name": "name + province search (HTML page)", "inputs": names, "sql": name_sql, "prepare": True,
          "http": lambda x: build_get("127.0.0.1", "/public/", {"name": x[0], "province": x[1] + "0000"})},
         {"name": "institution name search (open API)", "inputs": inst, "sql": inst_sql,
          "http": lambda q: build_get("127.0.0.1", "/api/v1/public/institutions", {"q": q})},
@@ -498,7 +503,7 @@ def main() -> None:
                 cl = wrk_loop(ports, [bytes(sc["http"](x)) for x in inputs], min(args.seconds, 15), args.connections)
             else:
                 cl = asyncio.run(closed_loop(ports, make, min(args.seconds, 15), args.connections))
-            bare = bare_loop(dsn, bare_set, min(args.seconds, 15), bare_threads)
+            bare = bare_loop(dsn, bare_set, min(args.seconds, 15), bare_threads, prepare=sc.get("prepare", False))
             row = {
                 "endpoint": sc["name"],
                 "open_loop": [{"target_rps": float(r), "achieved_rps": round(ol.rate, 1), "p50_ms": round(ol.pct(50), 1),
@@ -506,7 +511,7 @@ def main() -> None:
                               for r, ol in zip(str(args.rate).split(","), loops, strict=True)],
                 "max_rps": round(cl.rate, 1), "max_p50_ms": round(cl.pct(50), 1), "max_p99_ms": round(cl.pct(99), 1),
                 "max_errors": cl.errors, "generator": generator, "generator_cpu": round(cl.generator_share, 2),
-                "bare_rps": round(bare.rate, 1), "bare_p50_ms": round(bare.pct(50), 2), "bare_p99_ms": round(bare.pct(99), 2),
+                "bare_prepared": sc.get("prepare", False), "bare_rps": round(bare.rate, 1), "bare_p50_ms": round(bare.pct(50), 2), "bare_p99_ms": round(bare.pct(99), 2),
                 "ratio": round(cl.rate / bare.rate, 3) if bare.rate else None,
             }
             results.append(row)

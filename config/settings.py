@@ -187,6 +187,9 @@ MEDREG: dict[str, Any] = {
     "PUBLIC_STATUS_RATE": _env("MEDREG_PUBLIC_STATUS_RATE", "10/m"),
     "PUBLICATION_POLICY_FILE": _env("MEDREG_PUBLICATION_POLICY_FILE", "") or "",
     "PUBLIC_EXPORT_DIR": _env("MEDREG_PUBLIC_EXPORT_DIR", str(VAR_DIR / "open-data")) or "",
+    # Hot public searches with value-independent plans run as server-side prepared statements (PostgreSQL).
+    # Set MEDREG_PREPARED_STATEMENTS=0 behind a transaction-pooling PgBouncer that does not keep them (< 1.21).
+    "PREPARED_STATEMENTS": _env("MEDREG_PREPARED_STATEMENTS", "1") == "1",
     "API_TOKEN_RATE": _env("MEDREG_API_TOKEN_RATE", "10/m"),
     # Portal sign-in: per client address and per login name; self-registration: per address.
     "LOGIN_RATE": _env("MEDREG_LOGIN_RATE", "10/m"),

@@ -18,6 +18,7 @@ follow) is never cached; it runs through the ORM every time. SQLite always runs 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,8 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import QuerySet
+
+from medreg.core.conf import conf
 
 # Placeholder integers: far outside any id or page number the callers pass; a query on a small-integer
 # column (the ORM answers an out-of-range value without SQL) is compiled with the second base instead.
@@ -56,12 +59,18 @@ def forget() -> None:
 
 
 def values_rows(key: Hashable, make: Callable[[Mapping[str, Any]], QuerySet[Any]],
-                values: Mapping[str, Any], *, using: str = "default") -> list[dict[str, Any]]:
+                values: Mapping[str, Any], *, using: str = "default", prepare: bool = False) -> list[dict[str, Any]]:
     """``list(make(values))`` for a ``values()`` queryset, from SQL compiled once per ``key``.
 
     ``make`` must build the whole queryset (filters, order, ``values()``, slice) from ``values`` alone.
     Entries of ``values`` are ``str`` or ``int`` (not ``bool``); everything else that shapes the query
-    belongs in ``key``."""
+    belongs in ``key``.
+
+    ``prepare``: run the statement as a server-side prepared statement (see :func:`_execute_prepared`),
+    which spares PostgreSQL its planning on later executions on the same connection. Only for shapes
+    whose plan does not depend on the values (equality and range lookups on b-tree indexes); a ``LIKE``
+    on a trigram index needs the value at planning. ``MEDREG["PREPARED_STATEMENTS"] = False`` turns it off
+    (a transaction-pooling PgBouncer older than 1.21 cannot keep prepared statements)."""
     connection = connections[using]
     if connection.vendor != "postgresql" or any(
         isinstance(v, int) and not _BIGINT_MIN <= v <= _BIGINT_MAX for v in values.values()
@@ -76,13 +85,43 @@ def values_rows(key: Hashable, make: Callable[[Mapping[str, Any]], QuerySet[Any]
     if not isinstance(entry, _Compiled):
         return list(make(values))
     params = [slot(values) for slot in entry.slots]
-    with connection.cursor() as cursor:
-        cursor.execute(entry.sql, params)
-        rows: Any = cursor.fetchall()
+    rows: Any
+    if prepare and conf("PREPARED_STATEMENTS"):
+        rows = _execute_prepared(connection, entry.sql, params)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(entry.sql, params)
+            rows = cursor.fetchall()
     if entry.converters:
         rows = entry.query.get_compiler(using=using).apply_converters(rows, entry.converters)
     names = entry.names
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _execute_prepared(connection: Any, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` with server-side binding, prepared on first use on this connection.
+
+    Django's psycopg cursors bind on the client (``ClientCursor``), which never prepares. A plain
+    ``psycopg.Cursor`` on the same connection binds on the server; with the connection's
+    ``prepare_threshold`` at 0 psycopg prepares each statement text once and keeps it (up to
+    ``prepared_max`` per connection). Client-binding cursors ignore the threshold, so nothing else changes.
+    When queries are logged (``DEBUG``, ``CaptureQueriesContext``) the statement is recorded as Django's
+    debug cursor records it, with the values in place (a prepared execution has no query text of its own)."""
+    import psycopg
+
+    connection.ensure_connection()
+    started = time.monotonic()
+    with connection.wrap_database_errors:
+        pg = connection.connection
+        if pg.prepare_threshold != 0:
+            pg.prepare_threshold = 0
+        with psycopg.Cursor(pg) as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": connection.ops.compose_sql(sql, params),
+                                       "time": f"{time.monotonic() - started:.3f}"})
+    return rows
 
 
 def _placeholders(values: Mapping[str, Any], base: int) -> dict[str, Any] | None:

@@ -116,3 +116,40 @@ def test_a_shape_on_a_32_bit_column_is_compiled_once_too(world, compiles):
     assert querycache.values_rows(("test_beds",), make, {"pk": world.hospital.pk, "beds": 121}) == []
     if connection.vendor == "postgresql":
         assert len(compiles) == before  # the stored SQL ran
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cur.fetchall()]
+
+
+def _by_name(v):
+    return Institution.objects.filter(name=v["name"]).order_by("pk").values("pk", "name")[:5]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_a_prepared_shape_is_prepared_once_per_connection_and_still_logged(world):
+    from django.test.utils import CaptureQueriesContext
+
+    name = world.hospital.name
+    before = len(_prepared_statements())
+    with CaptureQueriesContext(connection) as ctx:
+        for _ in range(3):
+            rows = querycache.values_rows(("test_by_name",), _by_name, {"name": name}, prepare=True)
+            assert rows == [{"pk": world.hospital.pk, "name": name}]
+        assert querycache.values_rows(("test_by_name",), _by_name, {"name": "无此机构"}, prepare=True) == []
+    statements = _prepared_statements()
+    assert len(statements) == before + 1 and '"institutions_institution"."name" = $1' in statements[-1]
+    # logged with the values in place, as Django's own cursor logs a statement
+    logged = [q["sql"] for q in ctx.captured_queries if "institutions_institution" in q["sql"]]
+    assert len(logged) == 4 and f"'{name}'" in logged[0] and "'无此机构'" in logged[-1]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_prepared_statements_can_be_switched_off(world, settings):
+    settings.MEDREG = {**settings.MEDREG, "PREPARED_STATEMENTS": False}
+    before = _prepared_statements()
+    for _ in range(3):
+        assert querycache.values_rows(("test_by_name",), _by_name, {"name": world.hospital.name}, prepare=True)
+    assert _prepared_statements() == before

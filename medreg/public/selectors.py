@@ -252,7 +252,7 @@ def search_practitioners(
         return qs.filter(main_institution__name__contains=v["inst"]) if inst else qs
 
     values = {"name": name, "profession": str(profession), "prefix": prefix, **({"inst": inst} if inst else {})}
-    # Without the institution filter the plan is one range of public_reg_holder_place whatever the name:
+    # Without the institution filter the plan is one range of public_reg_holder whatever the name:
     # prepared once per connection (PostgreSQL's planning was half its cost). The institution's name is a
     # trigram match, which needs the value at planning.
     return _page(("practitioners", statuses, bool(inst)), base, values, cursor, limit,

@@ -104,9 +104,12 @@ def _compiled_rows(rtype: ResourceType, idx: int, src: Any, filters: list[tuple[
            rtype.shape_key())
 
     def make(vals: Mapping[str, Any]) -> Any:
-        qs: Any = rtype.base(src)
-        for i, (name, modifier, vs) in enumerate(filters):
-            qs = rtype.filter(src, qs, name, modifier, [vals[f"v{i}.{j}"] for j in range(len(vs))])
+        given = [(n, m, [vals[f"v{i}.{j}"] for j in range(len(vs))]) for i, (n, m, vs) in enumerate(filters)]
+        qs: Any = rtype.page(src, given, vals.get("after"), limit)
+        if qs is None:
+            qs = rtype.base(src)
+            for name, modifier, vs in given:
+                qs = rtype.filter(src, qs, name, modifier, vs)
         if "after" in vals:
             qs = qs.filter(pk__gt=vals["after"])
         return qs.order_by("pk").values(*rtype.row_columns)[:limit]

@@ -31,6 +31,12 @@ def namesakes(world):
             qualification_code=ids.physician_qualification_code(2010, "53", "1", "10", number)))
     result = import_legacy_practitioners(records, acting_user=None)
     assert not result.rejected, result.rejected
+    # 王小明 also holds an older, cancelled registration: two listed rows, one Practitioner
+    from medreg.people.models import PracticeRegistration
+
+    old = PracticeRegistration.objects.get(person__name="王小明")
+    old.pk, old.status, old.certificate_no = None, "cancelled", f"{old.certificate_no[:-3]}999"
+    old.save()
     querycache.forget()
     yield {p.name: p.pk for p in Person.objects.filter(name__in=NAMES)}
     querycache.forget()

@@ -591,15 +591,15 @@ def test_search_indexes_exist_on_postgresql(db):
         pytest.skip("PostgreSQL only")
     import importlib
 
-    for name in ("0001_search_indexes", "0002_holder_name_index"):
+    for name in ("0001_search_indexes", "0002_holder_name_index", "0003_holder_prefix_index"):
         migration = importlib.import_module(f"medreg.public.migrations.{name}")
         with connection.schema_editor() as editor:  # idempotent: a no-op when `migrate` already ran it
             migration._run(migration.FORWARD)(None, editor)
     with connection.cursor() as cur:
         cur.execute("select indexname from pg_indexes where indexname like 'public_%%'")
         names = {r[0] for r in cur.fetchall()}
-    assert {"public_inst_name_trgm", "public_inst_alias_trgm", "public_reg_person_place",
-            "public_reg_holder_place"} <= names
+    assert {"public_inst_name_trgm", "public_inst_alias_trgm", "public_reg_person_place", "public_reg_holder"} <= names
+    assert "public_reg_holder_place" not in names  # replaced by public_reg_holder (0003)
 
 
 @pytest.mark.postgres

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -161,8 +162,11 @@ def _concept(system: str, code: str, display: str | None = None) -> dict[str, An
     return {"coding": [coding], "text": display or code}
 
 
+_PROFESSION_DISPLAY = {"physician": "医师", "nurse": "护士"}
+
+
 def _profession_display(profession: str) -> str:
-    return {"physician": "医师", "nurse": "护士"}.get(profession, profession)
+    return _PROFESSION_DISPLAY.get(profession, profession)
 
 
 #: The registration columns ``practitioner`` reads (``values()`` names; rows carry ``authority.name``).
@@ -173,15 +177,20 @@ PRACTITIONER_REGISTRATION_COLUMNS = (
 
 
 def practitioner(person: Any, registrations: list[Any], licences: dict[int, Any], *, version: int | None,
-                 last_updated: datetime | None) -> dict[str, Any]:
+                 last_updated: datetime | None,
+                 shown_for: Callable[[str | None], frozenset[str]] | None = None) -> dict[str, Any]:
     """A Practitioner with one qualification per publicly listed registration; every field is checked
     against the publication policy for that registration's status (certificate numbers are not public
-    by default, so neither they nor the e-licence identifier that embeds them appear)."""
+    by default, so neither they nor the e-licence identifier that embeds them appear). ``shown_for``: the
+    public fields per status, when the caller renders a page with one reading of the policy."""
+    if shown_for is None:
+        def shown_for(status: str | None) -> frozenset[str]:
+            return policy.shown(P, status)
     name = person.name
     human: dict[str, Any] = {"use": "official", "text": name, "family": name[:1]}
     if len(name) > 1:
         human["given"] = [name[1:]]
-    shown = [(r, fields) for r in registrations if "listed" in (fields := policy.shown(P, r.status))]
+    shown = [(r, fields) for r in registrations if "listed" in (fields := shown_for(r.status))]
     regs = [r for r, _fields in shown]
     quals = []
     identifiers = []
@@ -226,7 +235,7 @@ def practitioner(person: Any, registrations: list[Any], licences: dict[int, Any]
     if identifiers:
         res["identifier"] = identifiers
     status = regs[0].status if regs else None
-    if person.gender in GENDER and policy.visible(P, "gender", status):
+    if person.gender in GENDER and "gender" in shown_for(status):
         res["gender"] = GENDER[person.gender]
     if quals:
         res["qualification"] = quals

@@ -324,16 +324,25 @@ class PractitionerType(ResourceType):
         ] if pks else []
         for r in reg_rows:
             regs[r.person_id].append(r)
+        shown: dict[str | None, frozenset[str]] = {}  # the policy read once per status for the page
+
+        def shown_for(status: str | None) -> frozenset[str]:
+            found = shown.get(status)
+            if found is None:
+                found = shown[status] = policy.shown("practitioner", status)
+            return found
+
         licences: dict[int, Any] = {}
         # an e-licence identifier embeds the certificate number: only read where that number is public
-        numbered = [r.pk for r in reg_rows if "certificate_no" in policy.shown("practitioner", r.status)]
+        numbered = [r.pk for r in reg_rows if "certificate_no" in shown_for(r.status)]
         for lic in (ELicence.objects.filter(registration__in=numbered)
                     .only("registration_id", "identifier", "version").order_by("version") if numbered else ()):
             if lic.registration_id is not None:
                 licences[lic.registration_id] = lic
         vers = compiled_versions(self.name, [str(pk) for pk in pks])
         return [render.practitioner(o, regs[o.pk], licences, version=vers.get(str(o.pk)),
-                                    last_updated=getattr(o, "last_updated", None) or o.updated_at) for o in objs]
+                                    last_updated=getattr(o, "last_updated", None) or o.updated_at,
+                                    shown_for=shown_for) for o in objs]
 
 
 def _registration_row(values: dict[str, Any]) -> Row:

@@ -504,6 +504,9 @@ def main() -> None:
             else:
                 cl = asyncio.run(closed_loop(ports, make, min(args.seconds, 15), args.connections))
             bare = bare_loop(dsn, bare_set, min(args.seconds, 15), bare_threads, prepare=sc.get("prepare", False))
+            # for a prepared endpoint, also the client-bound baseline of earlier runs (planning every time)
+            unprepared = (bare_loop(dsn, bare_set, min(args.seconds, 15), bare_threads) if sc.get("prepare")
+                          else None)
             row = {
                 "endpoint": sc["name"],
                 "open_loop": [{"target_rps": float(r), "achieved_rps": round(ol.rate, 1), "p50_ms": round(ol.pct(50), 1),
@@ -513,6 +516,9 @@ def main() -> None:
                 "max_errors": cl.errors, "generator": generator, "generator_cpu": round(cl.generator_share, 2),
                 "bare_prepared": sc.get("prepare", False), "bare_rps": round(bare.rate, 1), "bare_p50_ms": round(bare.pct(50), 2), "bare_p99_ms": round(bare.pct(99), 2),
                 "ratio": round(cl.rate / bare.rate, 3) if bare.rate else None,
+                **({"bare_unprepared_rps": round(unprepared.rate, 1),
+                    "ratio_unprepared": round(cl.rate / unprepared.rate, 3) if unprepared.rate else None}
+                   if unprepared is not None else {}),
             }
             results.append(row)
             print(json.dumps(row, ensure_ascii=False), flush=True)

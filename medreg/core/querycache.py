@@ -109,7 +109,10 @@ def _execute_prepared(connection: Any, sql: str, params: list[Any]) -> list[tupl
     debug cursor records it, with the values in place (a prepared execution has no query text of its own)."""
     import psycopg
 
+    # as Django's own cursor() does: the optional health check, (re)connecting, the thread-sharing check
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
+    connection.validate_thread_sharing()
     started = time.monotonic()
     with connection.wrap_database_errors:
         pg = connection.connection

@@ -642,3 +642,20 @@ def test_daily_export_can_be_queued_for_the_worker(world, registered, tmp_path, 
     call_command("export", "public", "--daily", "--enqueue")  # the test task backend runs it immediately
     made = sorted(p.name.split("-")[0] for p in (tmp_path / "queued").iterdir())
     assert made == ["delta", "full"]
+
+
+def test_result_cells_carry_their_column_label_in_the_page_language(client, world, registered, no_throttle):
+    """The stacked (phone) layout reads each cell's label from data-label, translated once per page."""
+    import re
+
+    params = {"name": registered.person.name, "province": "530000"}
+
+    def labels() -> list[str]:
+        html = client.get("/public/", params).content.decode()
+        row = html[html.index('<tr class="public-row">'):]
+        return re.findall(r'<td data-label="([^"]*)"', row[:row.index("</tr>")])
+
+    assert labels() == ["姓名", "性别", "执业级别", "执业类别", "执业范围", "主要执业机构", "执业地点", "注册状态"]
+    client.post("/i18n/setlang/", {"language": "en", "next": "/public/"})
+    english = labels()
+    assert len(english) == 8 and english[0] == "Name" and english[4] == "Practice scope"

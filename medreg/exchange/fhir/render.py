@@ -184,8 +184,7 @@ def practitioner(person: Any, registrations: list[Any], licences: dict[int, Any]
     by default, so neither they nor the e-licence identifier that embeds them appear). ``shown_for``: the
     public fields per status, when the caller renders a page with one reading of the policy."""
     if shown_for is None:
-        def shown_for(status: str | None) -> frozenset[str]:
-            return policy.shown(P, status)
+        shown_for = functools.partial(policy.shown, P)
     name = person.name
     human: dict[str, Any] = {"use": "official", "text": name, "family": name[:1]}
     if len(name) > 1:

@@ -9,6 +9,7 @@ absent (never existed: 404).
 
 from __future__ import annotations
 
+import functools
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -130,12 +131,19 @@ def parse_instant(text: str) -> datetime:
 
 
 def versions(resource_type: str, ids: list[str]) -> dict[str, int]:
-    """Latest versionId per resource (the pk of its newest ResourceVersion row)."""
+    """Latest versionId per resource (the pk of its newest ResourceVersion row), through SQL compiled once
+    per number of ids (``core.querycache``; a page's worth at most, longer lists go through the ORM)."""
     if not ids:
         return {}
-    rows = (ResourceVersion.objects.filter(resource_type=resource_type, resource_id__in=ids)
-            .values("resource_id").annotate(v=Max("pk")).values_list("resource_id", "v"))
-    return dict(rows)
+    values: dict[str, str | int] = {"type": resource_type} | {f"i{n}": rid for n, rid in enumerate(ids)}
+
+    def make(vals: Mapping[str, Any]) -> QuerySet[Any]:
+        return (ResourceVersion.objects.filter(resource_type=vals["type"],
+                                               resource_id__in=[vals[f"i{n}"] for n in range(len(ids))])
+                .values("resource_id").annotate(v=Max("pk")).order_by())
+
+    rows = querycache.values_rows(("fhir.versions", len(ids)), make, values) if len(ids) <= 200 else make(values)
+    return {r["resource_id"]: r["v"] for r in rows}
 
 
 class Row:
@@ -145,20 +153,6 @@ class Row:
     def __init__(self, values: dict[str, Any]) -> None:
         self.__dict__.update(values)
         self.pk = values["id"]
-
-
-def compiled_versions(resource_type: str, ids: list[str]) -> dict[str, int]:
-    """:func:`versions` through SQL compiled once per (type, number of ids)."""
-    if not ids or len(ids) > 200:
-        return versions(resource_type, ids)
-    values: dict[str, str | int] = {"type": resource_type} | {f"i{n}": rid for n, rid in enumerate(ids)}
-
-    def make(vals: Mapping[str, Any]) -> QuerySet[Any]:
-        return (ResourceVersion.objects.filter(resource_type=vals["type"],
-                                               resource_id__in=[vals[f"i{n}"] for n in range(len(ids))])
-                .values("resource_id").annotate(v=Max("pk")).order_by())
-
-    return {r["resource_id"]: r["v"] for r in querycache.values_rows(("fhir.versions", len(ids)), make, values)}
 
 
 @dataclass
@@ -324,13 +318,7 @@ class PractitionerType(ResourceType):
         ] if pks else []
         for r in reg_rows:
             regs[r.person_id].append(r)
-        shown: dict[str | None, frozenset[str]] = {}  # the policy read once per status for the page
-
-        def shown_for(status: str | None) -> frozenset[str]:
-            found = shown.get(status)
-            if found is None:
-                found = shown[status] = policy.shown("practitioner", status)
-            return found
+        shown_for = functools.cache(functools.partial(policy.shown, "practitioner"))  # once per status per page
 
         licences: dict[int, Any] = {}
         # an e-licence identifier embeds the certificate number: only read where that number is public
@@ -339,7 +327,7 @@ class PractitionerType(ResourceType):
                     .only("registration_id", "identifier", "version").order_by("version") if numbered else ()):
             if lic.registration_id is not None:
                 licences[lic.registration_id] = lic
-        vers = compiled_versions(self.name, [str(pk) for pk in pks])
+        vers = versions(self.name, [str(pk) for pk in pks])
         return [render.practitioner(o, regs[o.pk], licences, version=vers.get(str(o.pk)),
                                     last_updated=getattr(o, "last_updated", None) or o.updated_at,
                                     shown_for=shown_for) for o in objs]
